@@ -1,0 +1,63 @@
+/** Shared building blocks for provider schemes: HMAC, constant-time comparison, secret expiry. */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { SecretRef } from './types.ts';
+
+export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
+
+export function hmac(algorithm: HmacAlgorithm, key: string | Buffer, ...parts: (string | Buffer)[]): Buffer {
+  const mac = createHmac(algorithm, key);
+  for (const part of parts) mac.update(part);
+  return mac.digest();
+}
+
+/** Constant-time equality of two byte strings; different lengths are unequal (length is not secret). */
+export function bytesEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const HEX = /^[0-9a-fA-F]*$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Hex text to bytes, or null when it is not well-formed hex (so odd input never throws). */
+export function fromHex(text: string): Buffer | null {
+  return text.length % 2 === 0 && HEX.test(text) ? Buffer.from(text, 'hex') : null;
+}
+
+/** Standard base64 (with padding optional) to bytes, or null when malformed. */
+export function fromBase64(text: string): Buffer | null {
+  return BASE64.test(text) ? Buffer.from(text, 'base64') : null;
+}
+
+/** Secrets that may still verify at `nowMs`: an expired secret is refused, not merely logged. */
+export function liveSecrets(secrets: readonly SecretRef[], nowMs: number): SecretRef[] {
+  return secrets.filter((s) => s.expiresAt === undefined || nowMs <= s.expiresAt);
+}
+
+/**
+ * Try every live secret against every candidate signature; return the label of the first secret that matches.
+ * Each comparison is constant-time; the loop over secrets is not secret (their count is public).
+ */
+export function findMatchingSecret(
+  secrets: readonly SecretRef[],
+  nowMs: number,
+  expectedFor: (secret: SecretRef) => Buffer | null,
+  candidates: readonly Buffer[],
+): string | null {
+  for (const secret of liveSecrets(secrets, nowMs)) {
+    const expected = expectedFor(secret);
+    if (!expected) continue;
+    for (const candidate of candidates) if (bytesEqual(expected, candidate)) return secret.label;
+  }
+  return null;
+}
+
+/** Whether a signed timestamp (seconds) is within +/- tolerance of now (ms), in both directions. */
+export function withinTolerance(timestampSeconds: number, nowMs: number, toleranceSeconds: number): boolean {
+  return Math.abs(nowMs - timestampSeconds * 1000) <= toleranceSeconds * 1000;
+}
+
+/** A plain decimal integer of at most 15 digits (no sign, no exponent, no spaces), else null. */
+export function parseUnixSeconds(text: string | undefined): number | null {
+  if (text === undefined || !/^\d{1,15}$/.test(text)) return null;
+  return Number(text);
+}

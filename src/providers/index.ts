@@ -1,0 +1,13 @@
+/** The registry of provider schemes by name. Adding a scheme: one file in this folder, one line here. */
+import { stripe } from './stripe.ts';
+import type { Provider } from './types.ts';
+
+export const providers: Readonly<Record<string, Provider>> = {
+  stripe,
+};
+
+export const providerNames = Object.keys(providers);
+
+export function getProvider(name: string): Provider | undefined {
+  return Object.prototype.hasOwnProperty.call(providers, name) ? providers[name] : undefined;
+}

@@ -1,0 +1,90 @@
+/**
+ * Terminology
+ * - provider: a signature scheme (stripe, standard-webhooks, github, ...). Pure code: no I/O, no Date.now().
+ * - secret: one configured key of a source; several may be live at once so a key can be rolled.
+ * - event key: what dedupes an event within its source (Stripe body `id`, `webhook-id`, a body hash, ...).
+ *
+ * A provider verifies the raw bytes of one HTTP request and returns either the events it carries
+ * (usually one; batch providers such as GoCardless and Adyen return one per item) or a rejection
+ * with a stable reason code from src/errors.ts.
+ */
+import type { ZodType } from 'zod';
+import type { ErrorCode } from '../errors.ts';
+
+export interface SignedRequest {
+  /** Header names lower-cased; repeated headers joined with ", " as Node does. */
+  headers: Readonly<Record<string, string | undefined>>;
+  rawBody: Buffer;
+  /** The full URL the provider signed (scheme://host/path?query), for schemes that sign it (Square, Twilio). */
+  url: string;
+}
+
+export interface SecretRef {
+  /** The secret exactly as configured (e.g. `whsec_...`); never logged. */
+  value: string;
+  /** What is recorded and shown instead of the value: the configured label, or `#<index>`. */
+  label: string;
+  /** Milliseconds since the epoch after which this secret no longer verifies. */
+  expiresAt?: number;
+}
+
+export interface VerifiedEvent {
+  key: string;
+  type: string;
+  /** Provider's own creation time, seconds since the epoch, when it sends one. */
+  createdAt: number | null;
+  /** Bytes to store and deliver for this event; defaults to the request's raw body (batch items set their own). */
+  payload?: Buffer;
+}
+
+/** A fixed answer a provider requires (Slack's url_verification challenge, Adyen's "[accepted]"). */
+export interface ProviderReply {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export type VerifyResult =
+  | {
+      ok: true;
+      /** Empty for handshake requests (Slack challenge) that store nothing. */
+      events: VerifiedEvent[];
+      secretLabel: string;
+      /** Provider-specific success answer; absent means the common `{"status":"received"}` shape. */
+      reply?: ProviderReply;
+      /** Provider-signed timestamp (seconds), for the clock-skew metric. */
+      signedAt?: number;
+    }
+  | { ok: false; reason: ErrorCode; detail?: string };
+
+/** Options a provider reads from its source's config; each provider documents the keys it uses. */
+export interface VerifyOptions {
+  toleranceSeconds: number;
+  [option: string]: unknown;
+}
+
+export interface SignInput {
+  body: Buffer | string;
+  secret: string;
+  /** Seconds since the epoch to put in the signature where the scheme signs a timestamp. */
+  timestamp: number;
+  url?: string;
+  /** Provider-specific extras, e.g. the message id for Standard Webhooks. */
+  [option: string]: unknown;
+}
+
+export interface SignedOutput {
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface Provider {
+  name: string;
+  /**
+   * Validates and normalises this provider's options from the source config (zod), so a bad option
+   * stops startup with its path instead of failing at the first request. Absent: no options.
+   */
+  optionsSchema?: ZodType<Record<string, unknown>>;
+  verify(req: SignedRequest, secrets: readonly SecretRef[], nowMs: number, options: VerifyOptions): VerifyResult;
+  sign(input: SignInput): SignedOutput;
+}
