@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import Stripe from 'stripe';
+import { stripe, parseStripeSignature } from './stripe.ts';
+import type { SecretRef } from './types.ts';
+
+const secret = 'whsec_test_secret';
+const secrets: SecretRef[] = [{ value: secret, label: '#0' }];
+const now = 1_700_000_000_000;
+const t = now / 1000;
+const body = JSON.stringify({ id: 'evt_1', object: 'event', type: 'charge.succeeded', created: t, data: { object: {} } });
+const opts = { toleranceSeconds: 300 };
+
+function request(headers: Record<string, string>, raw: string | Buffer = body) {
+  return { headers, rawBody: Buffer.from(raw), url: 'http://127.0.0.1/webhooks/provider' };
+}
+
+describe('stripe provider', () => {
+  it('accepts a signature made by the official stripe library, and stripe accepts ours', () => {
+    const official = new Stripe('sk_test_x');
+    const header = official.webhooks.generateTestHeaderString({ payload: body, secret, timestamp: t });
+    const result = stripe.verify(request({ 'stripe-signature': header }), secrets, now, opts);
+    expect(result).toMatchObject({ ok: true, secretLabel: '#0', events: [{ key: 'evt_1', type: 'charge.succeeded', createdAt: t }] });
+
+    const ours = stripe.sign({ body, secret, timestamp: Math.floor(Date.now() / 1000) });
+    const event = official.webhooks.constructEvent(ours.body, ours.headers['stripe-signature']!, secret);
+    expect(event.id).toBe('evt_1');
+  });
+
+  it('rejects a tampered body, a wrong secret, stale and future timestamps', () => {
+    const { headers } = stripe.sign({ body, secret, timestamp: t });
+    expect(stripe.verify(request(headers, body.replace('evt_1', 'evt_2')), secrets, now, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(stripe.verify(request(headers), [{ value: 'whsec_other', label: '#0' }], now, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(stripe.verify(request(headers), secrets, now + 301_000, opts)).toMatchObject({ ok: false, reason: 'timestamp_out_of_tolerance' });
+    expect(stripe.verify(request(headers), secrets, now - 301_000, opts)).toMatchObject({ ok: false, reason: 'timestamp_out_of_tolerance' });
+    expect(stripe.verify(request(headers), secrets, now + 300_000, opts)).toMatchObject({ ok: true });
+  });
+
+  it('accepts any configured secret during rotation and refuses an expired one', () => {
+    const rotated: SecretRef[] = [
+      { value: 'whsec_new', label: 'new' },
+      { value: secret, label: 'old', expiresAt: now + 1000 },
+    ];
+    const { headers } = stripe.sign({ body, secret, timestamp: t });
+    expect(stripe.verify(request(headers), rotated, now, opts)).toMatchObject({ ok: true, secretLabel: 'old' });
+    expect(stripe.verify(request(headers), rotated, now + 1001, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    const fresh = stripe.sign({ body, secret: 'whsec_new', timestamp: t });
+    expect(stripe.verify(request(fresh.headers), rotated, now, opts)).toMatchObject({ ok: true, secretLabel: 'new' });
+  });
+
+  it('matches any of several v1 values and tolerates whitespace and other schemes', () => {
+    const good = stripe.sign({ body, secret, timestamp: t }).headers['stripe-signature']!.split('v1=')[1]!;
+    const header = ` t = ${t} , v0=abc, v1=${'0'.repeat(64)},  v1 = ${good} `;
+    expect(stripe.verify(request({ 'stripe-signature': header }), secrets, now, opts)).toMatchObject({ ok: true });
+  });
+
+  it('tells missing, malformed and schema failures apart', () => {
+    expect(stripe.verify(request({}), secrets, now, opts)).toMatchObject({ ok: false, reason: 'missing_signature' });
+    expect(stripe.verify(request({ 'stripe-signature': '  ' }), secrets, now, opts)).toMatchObject({ ok: false, reason: 'missing_signature' });
+    for (const h of [`t=${t}`, 'v1=abc', `t=-${t},v1=${'a'.repeat(64)}`, `t=1e9,v1=${'a'.repeat(64)}`, `t=${t},v1=é${'a'.repeat(63)}`]) {
+      expect(stripe.verify(request({ 'stripe-signature': h }), secrets, now, opts).ok).toBe(false);
+    }
+    const bad = [
+      'not json',
+      Buffer.from([0x7b, 0xff, 0xfe, 0x7d]),
+      JSON.stringify({ id: 'evt_1', type: 'x', created: '123' }),
+      JSON.stringify({ id: '', type: 'x', created: 1 }),
+      JSON.stringify({ id: 'evt_1', type: 'x', created: 1e30 }),
+      JSON.stringify({ id: 'evt_1', type: 'x', created: 1, data: [] }),
+      JSON.stringify([1, 2]),
+    ];
+    for (const raw of bad) {
+      const signed = stripe.sign({ body: raw, secret, timestamp: t });
+      expect(stripe.verify(request(signed.headers, signed.body), secrets, now, opts)).toMatchObject({ ok: false, reason: 'invalid_payload' });
+    }
+  });
+
+  it('never throws and never verifies on arbitrary headers (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.uint8Array({ maxLength: 64 }), (header, raw) => {
+        parseStripeSignature(header);
+        const result = stripe.verify(request({ 'stripe-signature': header }, Buffer.from(raw)), secrets, now, opts);
+        expect(result.ok).toBe(false);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
