@@ -1,0 +1,16 @@
+/** The `filab` command line. Each subcommand lives in its own file; this one only wires them up. */
+import { Command } from 'commander';
+import { config as loadDotenv } from 'dotenv';
+import { registerSend } from './send.ts';
+import { registerServe } from './serve.ts';
+
+// `.env` in the working directory fills in what the real environment does not set (real environment wins).
+loadDotenv({ quiet: true });
+
+const program = new Command('filab')
+  .description('Fintech Integration Lab: a self-hosted webhook inbox for payment providers')
+  .showHelpAfterError();
+registerServe(program);
+registerSend(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,41 @@
+/** `filab serve`: ingest over HTTP (and, with the worker, delivery) until SIGTERM/SIGINT. */
+import type { Command } from 'commander';
+import { createInbox } from '../inbox.ts';
+import { makeLogger } from '../log.ts';
+import { loadConfigOrExit } from './config-option.ts';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the webhook inbox')
+    .option('-c, --config <path>', 'config file (default: $FILAB_CONFIG or ./filab.yaml when present)')
+    .option('-p, --port <port>', 'port to listen on (default: $PORT or 8000)', (v) => Number.parseInt(v, 10))
+    .action(async (opts: { config?: string; port?: number }) => {
+      const config = loadConfigOrExit(opts.config);
+      const logger = makeLogger(config.logLevel);
+      for (const source of config.sources) {
+        if (source.secrets.length === 0) {
+          logger.warn(
+            { source: source.name },
+            `!!! STRIPE_WEBHOOK_SECRET is not set: ${source.path} will answer 400 "Server misconfigured" until it is. Set it in the environment or .env.`,
+          );
+        }
+      }
+      const inbox = await createInbox({ config, logger });
+      const url = await inbox.listen(opts.port ?? config.port);
+      logger.info({ url, store: inbox.store.kind, sources: config.sources.map((s) => `${s.name} ${s.provider} ${s.path}`) }, `listening on ${url}`);
+
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'draining in-flight requests and closing the database');
+        await inbox.close();
+        logger.info({}, 'stopped');
+        logger.flush?.();
+        process.exit(0);
+      };
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+      process.on('SIGINT', () => void stop('SIGINT'));
+    });
+}

@@ -1,0 +1,75 @@
+/** The YAML config file's shape (snake_case, as users write it). Semantic checks live in load.ts. */
+import { z } from 'zod';
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, - and _ (max 63)');
+
+const secretEntry = z.union([
+  z.string(),
+  z
+    .object({
+      value: z.string(),
+      label: z.string().min(1).max(64).optional(),
+      expires_at: z.iso.datetime({ offset: true }).optional(),
+    })
+    .strict(),
+]);
+
+export const sourceSchema = z
+  .object({
+    name,
+    provider: z.string(),
+    path: z.string().regex(/^\/[A-Za-z0-9/_.-]*$/, 'an absolute URL path').optional(),
+    secrets: z.array(secretEntry).min(1),
+    tolerance_seconds: z.number().int().min(1).max(86_400).optional(),
+    max_body_bytes: z.number().int().min(1).max(64 * 1024 * 1024).optional(),
+    options: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+export const destinationSchema = z
+  .object({
+    name,
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    handler: z.string().min(1).optional(),
+    sources: z.array(z.string().min(1)).optional(),
+    event_types: z.array(z.string().min(1)).optional(),
+    signing_secret: z.string().optional(),
+    timeout_ms: z.number().int().min(100).max(300_000).optional(),
+    max_in_flight: z.number().int().min(1).max(1000).optional(),
+    retry_schedule: z.array(z.number().min(0).max(7 * 86_400)).min(1).max(50).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    ordering_key: z.string().startsWith('/').optional(),
+  })
+  .strict()
+  .refine((d) => (d.url === undefined) !== (d.handler === undefined), { message: 'give exactly one of url or handler' });
+
+export const fileSchema = z
+  .object({
+    server: z.object({ host: z.string().optional(), port: z.number().int().min(0).max(65535).optional() }).strict().optional(),
+    database: z.object({ path: z.string().optional(), url: z.string().optional() }).strict().optional(),
+    sources: z.array(sourceSchema).optional(),
+    destinations: z.array(destinationSchema).optional(),
+    ingest: z
+      .object({
+        batch_max: z.number().int().min(1).max(4096).optional(),
+        batch_wait_ms: z.number().min(0).max(100).optional(),
+        max_pending: z.number().int().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    worker: z
+      .object({
+        poll_interval_ms: z.number().int().min(10).optional(),
+        lease_ms: z.number().int().min(1000).optional(),
+        concurrency: z.number().int().min(1).max(1000).optional(),
+        shutdown_grace_ms: z.number().int().min(0).optional(),
+        allow_private_destinations: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type FileConfig = z.infer<typeof fileSchema>;
+export type FileSource = z.infer<typeof sourceSchema>;
+export type FileDestination = z.infer<typeof destinationSchema>;

@@ -1,0 +1,216 @@
+/**
+ * Build the frozen Config from the environment (plus `.env`) and the optional YAML file, validating
+ * everything once: a bad value stops startup with a message naming every problem and where it is.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { getProvider, providerNames } from '../providers/index.ts';
+import type { SecretRef } from '../providers/types.ts';
+import { fileSchema, type FileConfig, type FileDestination, type FileSource } from './file-schema.ts';
+import type { Config, DestinationConfig, SourceConfig } from './types.ts';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export const DEFAULT_RETRY_SCHEDULE = [0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400];
+const DEFAULT_MAX_BODY = 1024 * 1024;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** --config PATH; else FILAB_CONFIG; else ./filab.yaml when present. */
+  configPath?: string;
+}
+
+export function loadConfig({ env = process.env, cwd = process.cwd(), configPath }: LoadOptions = {}): Config {
+  const problems: string[] = [];
+  const envInt = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name}: must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+
+  const filePath = configPath ?? (env.FILAB_CONFIG || undefined) ?? (existsSync(resolve(cwd, 'filab.yaml')) ? 'filab.yaml' : undefined);
+  const file = filePath ? readConfigFile(resolve(cwd, filePath), problems) : {};
+
+  const tolerance = envInt('STRIPE_TOLERANCE_SECONDS', 300, 1, 86_400);
+  const maxBody = envInt('MAX_BODY_BYTES', DEFAULT_MAX_BODY, 1, 64 * 1024 * 1024);
+  const port = envInt('PORT', file.server?.port ?? 8000, 0, 65_535);
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`);
+  const databaseUrl = env.DATABASE_URL || file.database?.url || null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL: must start with postgres:// or postgresql://');
+  const adminToken = env.ADMIN_TOKEN || null;
+  if (adminToken !== null && adminToken.trim() !== adminToken) problems.push('ADMIN_TOKEN: must not have surrounding whitespace');
+
+  const sources = file.sources
+    ? file.sources.map((s, i) => buildSource(s, `sources[${i}]`, env, problems))
+    : [seedSource(env, tolerance, maxBody, problems)];
+  checkUnique(sources.map((s) => s.name), 'source name', problems);
+  checkUnique(sources.map((s) => s.path), 'source path', problems);
+  const destinations = (file.destinations ?? []).map((d, i) => buildDestination(d, `destinations[${i}]`, sources, problems));
+  checkUnique(destinations.map((d) => d.name), 'destination name', problems);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze({
+    host: env.HOST || file.server?.host || '127.0.0.1',
+    port,
+    databasePath: resolve(cwd, env.DATABASE_PATH || file.database?.path || './data/app.db'),
+    databaseUrl,
+    adminToken,
+    logLevel,
+    configFile: filePath ? resolve(cwd, filePath) : null,
+    sources,
+    destinations,
+    ingest: {
+      batchMax: file.ingest?.batch_max ?? 256,
+      batchWaitMs: file.ingest?.batch_wait_ms ?? 0,
+      maxPending: file.ingest?.max_pending ?? 10_000,
+    },
+    worker: {
+      pollIntervalMs: file.worker?.poll_interval_ms ?? 1000,
+      leaseMs: file.worker?.lease_ms ?? 60_000,
+      concurrency: file.worker?.concurrency ?? 32,
+      shutdownGraceMs: file.worker?.shutdown_grace_ms ?? 10_000,
+      allowPrivateDestinations: file.worker?.allow_private_destinations ?? false,
+    },
+  });
+}
+
+function readConfigFile(path: string, problems: string[]): FileConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    problems.push(`config file ${path}: ${(err as Error).message.split('\n')[0]}`);
+    return {};
+  }
+  const parsed = fileSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    problems.push(...formatIssues(parsed.error.issues, ''));
+    return {};
+  }
+  return parsed.data;
+}
+
+export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: string): string[] {
+  return issues.map((issue) => {
+    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+    return `${`${prefix}${path}`.replace(/^\./, '') || '(root)'}: ${issue.message}`;
+  });
+}
+
+/** The seed's single Stripe source at /webhooks/provider, from STRIPE_WEBHOOK_SECRET (comma-separated for rotation). */
+function seedSource(env: NodeJS.ProcessEnv, toleranceSeconds: number, maxBodyBytes: number, problems: string[]): SourceConfig {
+  const raw = env.STRIPE_WEBHOOK_SECRET ?? '';
+  const secrets: SecretRef[] = [];
+  if (raw !== '') {
+    raw.split(/\s*,\s*/).forEach((value, i) => {
+      const problem = secretProblem(value, 'stripe');
+      if (problem) problems.push(`STRIPE_WEBHOOK_SECRET: secret #${i} ${problem}`);
+      else secrets.push({ value, label: `#${i}` });
+    });
+  }
+  return { name: 'provider', path: '/webhooks/provider', provider: 'stripe', secrets, toleranceSeconds, maxBodyBytes, options: {}, fromEnvironment: true };
+}
+
+function buildSource(s: FileSource, at: string, env: NodeJS.ProcessEnv, problems: string[]): SourceConfig {
+  const provider = getProvider(s.provider);
+  let options: Record<string, unknown> = s.options ?? {};
+  if (!provider) {
+    problems.push(`${at}.provider: unknown provider ${JSON.stringify(s.provider)} (known: ${providerNames.join(', ')})`);
+  } else if (provider.optionsSchema) {
+    const parsed = provider.optionsSchema.safeParse(options);
+    if (parsed.success) options = parsed.data;
+    else problems.push(...formatIssues(parsed.error.issues, `${at}.options`));
+  } else if (Object.keys(options).length > 0) {
+    problems.push(`${at}.options: provider ${s.provider} takes no options`);
+  }
+  const secrets = s.secrets.map((entry, i): SecretRef => {
+    const where = `${at}.secrets[${i}]`;
+    const spec = typeof entry === 'string' ? { value: entry } : entry;
+    const value = substituteEnv(spec.value, env, where, problems);
+    const problem = secretProblem(value, s.provider);
+    if (problem) problems.push(`${where}: ${problem}`);
+    const expiresAt = 'expires_at' in spec && spec.expires_at ? Date.parse(spec.expires_at) : undefined;
+    return { value, label: ('label' in spec && spec.label) || `#${i}`, ...(expiresAt !== undefined ? { expiresAt } : {}) };
+  });
+  return {
+    name: s.name,
+    path: s.path ?? `/webhooks/${s.name}`,
+    provider: s.provider,
+    secrets,
+    toleranceSeconds: s.tolerance_seconds ?? 300,
+    maxBodyBytes: s.max_body_bytes ?? DEFAULT_MAX_BODY,
+    options,
+    fromEnvironment: false,
+  };
+}
+
+function buildDestination(d: FileDestination, at: string, sources: SourceConfig[], problems: string[]): DestinationConfig {
+  for (const name of d.sources ?? []) {
+    if (!name.includes('*') && !sources.some((s) => s.name === name)) problems.push(`${at}.sources: no source named ${JSON.stringify(name)}`);
+  }
+  if (d.signing_secret !== undefined && !/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(d.signing_secret)) {
+    problems.push(`${at}.signing_secret: must be whsec_ followed by a base64 key`);
+  }
+  return {
+    name: d.name,
+    url: d.url ?? null,
+    handler: d.handler ?? null,
+    sources: d.sources ?? [],
+    eventTypes: d.event_types ?? [],
+    signingSecret: d.signing_secret ?? null,
+    timeoutMs: d.timeout_ms ?? 10_000,
+    maxInFlight: d.max_in_flight ?? 16,
+    retrySchedule: d.retry_schedule ?? DEFAULT_RETRY_SCHEDULE,
+    headers: d.headers ?? {},
+    orderingKey: d.ordering_key ?? null,
+  };
+}
+
+/** `${VAR}` anywhere in a value is replaced by the environment variable; a missing one is a problem. */
+function substituteEnv(value: string, env: NodeJS.ProcessEnv, where: string, problems: string[]): string {
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+    const found = env[name];
+    if (found === undefined || found === '') {
+      problems.push(`${where}: environment variable ${name} is not set`);
+      return '';
+    }
+    return found;
+  });
+}
+
+/** Refuse secrets that are obviously broken, with a message that never repeats the secret. */
+function secretProblem(value: string, provider: string): string | null {
+  if (value === '') return 'is empty';
+  if (value.trim() !== value) return 'has surrounding whitespace';
+  if (provider === 'stripe' && !value.startsWith('whsec_')) return 'is not a Stripe webhook secret (must start with whsec_)';
+  return null;
+}
+
+function checkUnique(values: string[], what: string, problems: string[]): void {
+  const seen = new Set<string>();
+  for (const v of values) {
+    if (seen.has(v)) problems.push(`duplicate ${what} ${JSON.stringify(v)}`);
+    seen.add(v);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

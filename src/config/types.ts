@@ -1,0 +1,70 @@
+/**
+ * The validated, frozen configuration every layer reads. Built once at startup by loadConfig().
+ * Vocabulary: a source is an inbound endpoint (path + provider scheme + secrets); a destination is where
+ * stored events are delivered next.
+ */
+import type { SecretRef } from '../providers/types.ts';
+
+export interface SourceConfig {
+  name: string;
+  path: string;
+  provider: string;
+  secrets: SecretRef[];
+  toleranceSeconds: number;
+  maxBodyBytes: number;
+  /** Provider-specific options, already validated by the provider's optionsSchema. */
+  options: Record<string, unknown>;
+  /** The seed's default source: its misconfiguration text names STRIPE_WEBHOOK_SECRET. */
+  fromEnvironment: boolean;
+}
+
+export interface DestinationConfig {
+  name: string;
+  url: string | null;
+  /** Name of an in-process handler registered with createInbox({ handlers }). */
+  handler: string | null;
+  /** Source names (globs); empty means every source. */
+  sources: string[];
+  /** Event type globs such as `charge.*`; empty means every type. */
+  eventTypes: string[];
+  signingSecret: string | null;
+  timeoutMs: number;
+  maxInFlight: number;
+  /** Delay in seconds before each attempt: [0, 5, 300, ...]; its length is the number of attempts. */
+  retrySchedule: number[];
+  headers: Record<string, string>;
+  /** JSON pointer into the payload; events with the same value are delivered one at a time, in order. */
+  orderingKey: string | null;
+}
+
+export interface IngestTuning {
+  /** Most events gathered into one commit. */
+  batchMax: number;
+  /** Longest a request waits for others to share its commit, in ms (0 = next tick). */
+  batchWaitMs: number;
+  /** Most events waiting for a commit before ingest answers 503. */
+  maxPending: number;
+}
+
+export interface WorkerTuning {
+  pollIntervalMs: number;
+  leaseMs: number;
+  concurrency: number;
+  shutdownGraceMs: number;
+  /** Allow destinations on loopback/private addresses (refused by default, SSRF). */
+  allowPrivateDestinations: boolean;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  databasePath: string;
+  databaseUrl: string | null;
+  adminToken: string | null;
+  logLevel: string;
+  configFile: string | null;
+  sources: SourceConfig[];
+  destinations: DestinationConfig[];
+  ingest: IngestTuning;
+  worker: WorkerTuning;
+}

@@ -1,0 +1,89 @@
+/**
+ * One inbound webhook: verify, store (with its deliveries), answer. Thin on purpose; the provider does
+ * the scheme, the commit queue does durability, the router picks destinations.
+ */
+import { createHash } from 'node:crypto';
+import type { Log } from '../log.ts';
+import type { Clock } from '../clock.ts';
+import type { SourceConfig } from '../config/types.ts';
+import { ApiError, type ErrorCode } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Provider, SignedRequest } from '../providers/types.ts';
+import type { NewEvent } from '../store/types.ts';
+import type { CommitQueue } from './commit-queue.ts';
+import type { DeliveryRouter } from './route-deliveries.ts';
+
+export interface IngestDeps {
+  clock: Clock;
+  queue: CommitQueue;
+  router: DeliveryRouter;
+  metrics: Metrics;
+  log: Log;
+}
+
+export interface IngestAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+const RECEIVED = JSON.stringify({ status: 'received' });
+const REPLAY = JSON.stringify({ status: 'received', idempotent_replay: true });
+/** Headers never stored: credentials and hop-by-hop framing. */
+const UNSTORED_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade']);
+
+/** Answers the request, or throws ApiError (4xx for bad input, 503 when storage cannot commit). */
+export async function handleWebhook(deps: IngestDeps, source: SourceConfig, provider: Provider, req: SignedRequest): Promise<IngestAnswer> {
+  const now = deps.clock.now();
+  if (source.secrets.length === 0) reject(deps, source, 'secret_not_configured');
+  const verdict = provider.verify(req, source.secrets, now, { ...source.options, toleranceSeconds: source.toleranceSeconds });
+  if (!verdict.ok) reject(deps, source, verdict.reason, verdict.detail);
+  deps.metrics.secretMatches.inc({ source: source.name, secret: verdict.secretLabel });
+  if (verdict.signedAt !== undefined) deps.metrics.timestampSkew.observe({ source: source.name }, now / 1000 - verdict.signedAt);
+
+  const headers = storedHeaders(req.headers);
+  const events: NewEvent[] = verdict.events.map((e) => {
+    const payload = e.payload ?? req.rawBody;
+    return {
+      id: newId('msg', now),
+      source: source.name,
+      eventKey: e.key,
+      eventType: e.type,
+      providerCreatedAt: e.createdAt,
+      receivedAt: now,
+      payload,
+      headers,
+      payloadSha256: createHash('sha256').update(payload).digest('hex'),
+      secretLabel: verdict.secretLabel,
+      deliveries: deps.router.route(source.name, e.type, payload, now),
+    };
+  });
+  const outcomes = await deps.queue.submit(events);
+
+  const accepted = outcomes.some((o) => o.inserted);
+  outcomes.forEach((o, i) => {
+    if (!o.inserted && o.conflict) {
+      deps.metrics.ingestConflicts.inc({ source: source.name });
+      deps.log.warn({ source: source.name, eventKey: events[i]!.eventKey, eventId: o.id }, 'replay with a different payload than the stored event');
+    }
+  });
+  const outcome = events.length === 0 ? 'handshake' : accepted ? 'accepted' : 'replay';
+  deps.metrics.ingestRequests.inc({ source: source.name, outcome });
+  deps.log.info({ source: source.name, eventKeys: events.map((e) => e.eventKey), outcome }, 'ingest');
+  if (verdict.reply) return verdict.reply;
+  return { status: 200, contentType: 'application/json', body: accepted || events.length === 0 ? RECEIVED : REPLAY };
+}
+
+function reject(deps: IngestDeps, source: SourceConfig, code: ErrorCode, detail?: string): never {
+  deps.metrics.ingestRequests.inc({ source: source.name, outcome: code });
+  deps.log.info({ source: source.name, outcome: code }, 'ingest rejected');
+  // The seed's source keeps the seed's exact texts; others may say more.
+  throw new ApiError(code, source.fromEnvironment ? undefined : detail);
+}
+
+function storedHeaders(headers: SignedRequest['headers']): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !UNSTORED_HEADERS.has(name)) kept[name] = value;
+  return kept;
+}

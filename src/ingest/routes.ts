@@ -1,0 +1,40 @@
+/**
+ * Fastify plugin: one POST route per source. The raw-body parser is registered only here (encapsulated),
+ * so signatures are checked on the exact bytes the provider sent and admin routes keep normal JSON parsing.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { SourceConfig } from '../config/types.ts';
+import { getProvider } from '../providers/index.ts';
+import type { SignedRequest } from '../providers/types.ts';
+import { handleWebhook, type IngestDeps } from './handle-webhook.ts';
+
+export interface IngestRoutesOptions {
+  deps: IngestDeps;
+  sources: readonly SourceConfig[];
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export async function ingestRoutes(app: FastifyInstance, { deps, sources }: IngestRoutesOptions): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  for (const source of sources) {
+    const provider = getProvider(source.provider);
+    if (!provider) throw new Error(`source ${source.name}: unknown provider ${source.provider}`);
+    app.post(source.path, { bodyLimit: source.maxBodyBytes }, async (request, reply) => {
+      const started = process.hrtime.bigint();
+      const signed: SignedRequest = {
+        headers: request.headers as SignedRequest['headers'],
+        rawBody: Buffer.isBuffer(request.body) ? request.body : EMPTY,
+        url: `${request.protocol}://${request.host}${request.url}`,
+      };
+      try {
+        const answer = await handleWebhook({ ...deps, log: request.log }, source, provider, signed);
+        return reply.code(answer.status).type(answer.contentType).send(answer.body);
+      } finally {
+        deps.metrics.ingestLatency.observe({ source: source.name }, Number(process.hrtime.bigint() - started) / 1e9);
+      }
+    });
+  }
+}

@@ -1,0 +1,142 @@
+/** Event storage on SQLite: group-committed inserts with their deliveries, listing, detail. */
+import { decodeCursor, encodeCursor, InvalidCursorError } from '../cursor.ts';
+import type { AttemptRecord, DeliveryRecord, EventDetail, EventQuery, EventStatus, EventSummary, InsertOutcome, NewEvent, Page } from '../types.ts';
+import { guarded } from './errors.ts';
+import type { SqliteDb } from './open.ts';
+
+interface EventRow {
+  seq: number;
+  id: string;
+  source: string;
+  event_key: string;
+  event_type: string;
+  provider_created_at: number | null;
+  received_at: number;
+  status: EventStatus;
+}
+
+export function makeSqliteEvents(db: SqliteDb) {
+  const insertEvent = db.prepare(
+    `INSERT INTO events (id, source, event_key, event_type, provider_created_at, received_at, payload, headers, payload_sha256, secret_label, status)
+     VALUES (@id, @source, @eventKey, @eventType, @providerCreatedAt, @receivedAt, @payload, @headers, @payloadSha256, @secretLabel, @status)
+     ON CONFLICT (source, event_key) DO NOTHING`,
+  );
+  const findExisting = db.prepare<[string, string], { id: string; payload_sha256: string }>(
+    'SELECT id, payload_sha256 FROM events WHERE source = ? AND event_key = ?',
+  );
+  const insertDelivery = db.prepare(
+    `INSERT INTO deliveries (id, event_id, destination, status, next_attempt_at, ordering_key, created_at, updated_at)
+     VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`,
+  );
+
+  // The unique constraint decides inside this one transaction: no check-then-write, and copies of an event
+  // within the same batch see the first copy's row.
+  const insertBatch = db.transaction((events: NewEvent[]): InsertOutcome[] =>
+    events.map((event) => {
+      const inserted = insertEvent.run({ ...event, headers: JSON.stringify(event.headers), status: 'received' }).changes === 1;
+      if (!inserted) {
+        const existing = findExisting.get(event.source, event.eventKey)!;
+        return { inserted: false, id: existing.id, conflict: existing.payload_sha256 !== event.payloadSha256 };
+      }
+      for (const d of event.deliveries) {
+        insertDelivery.run(d.id, event.id, d.destination, event.receivedAt, d.orderingKey, event.receivedAt, event.receivedAt);
+      }
+      return { inserted: true, id: event.id };
+    }),
+  );
+
+  function listEvents(query: EventQuery): Page<EventSummary> {
+    const where: string[] = [];
+    const params: Record<string, string | number> = { limit: query.limit + 1 };
+    if (query.cursor) {
+      const position = decodeCursor(query.cursor);
+      if (!position) throw new InvalidCursorError();
+      where.push('(received_at < @cRecv OR (received_at = @cRecv AND seq < @cSeq))');
+      Object.assign(params, { cRecv: position.receivedAt, cSeq: position.seq });
+    }
+    if (query.source !== undefined) (where.push('source = @source'), (params.source = query.source));
+    if (query.type !== undefined) (where.push('event_type = @type'), (params.type = query.type));
+    if (query.status !== undefined) (where.push('status = @status'), (params.status = query.status));
+    if (query.since !== undefined) (where.push('received_at >= @since'), (params.since = query.since));
+    if (query.until !== undefined) (where.push('received_at <= @until'), (params.until = query.until));
+    if (query.keyPrefix !== undefined) {
+      where.push("substr(event_key, 1, length(@keyPrefix)) = @keyPrefix");
+      params.keyPrefix = query.keyPrefix;
+    }
+    const rows = db
+      .prepare<Record<string, string | number>, EventRow>(
+        `SELECT seq, id, source, event_key, event_type, provider_created_at, received_at, status FROM events
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at DESC, seq DESC LIMIT @limit`,
+      )
+      .all(params);
+    const more = rows.length > query.limit;
+    const page = more ? rows.slice(0, query.limit) : rows;
+    const last = page[page.length - 1];
+    return { items: page.map(toSummary), nextCursor: more && last ? encodeCursor({ receivedAt: last.received_at, seq: last.seq }) : null };
+  }
+
+  const getEventRow = db.prepare<[string], EventRow & { payload: Buffer; headers: string; payload_sha256: string; secret_label: string | null }>(
+    'SELECT * FROM events WHERE id = ?',
+  );
+  const getDeliveries = db.prepare<[string], Record<string, unknown>>('SELECT * FROM deliveries WHERE event_id = ? ORDER BY seq');
+  const getAttempts = db.prepare<[string], Record<string, unknown>>('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY started_at, attempt_number');
+
+  function getEvent(id: string): EventDetail | null {
+    const row = getEventRow.get(id);
+    if (!row) return null;
+    return {
+      ...toSummary(row),
+      payload: row.payload,
+      headers: JSON.parse(row.headers) as Record<string, string>,
+      payloadSha256: row.payload_sha256,
+      secretLabel: row.secret_label,
+      deliveries: getDeliveries.all(id).map((d) => ({ ...toDelivery(d), attempts: getAttempts.all(d.id as string).map(toAttempt) })),
+    };
+  }
+
+  return {
+    insertEvents: (events: NewEvent[]) => guarded(() => insertBatch.immediate(events)),
+    listEvents: (query: EventQuery) => guarded(() => listEvents(query)),
+    getEvent: (id: string) => guarded(() => getEvent(id)),
+  };
+}
+
+function toSummary(row: EventRow): EventSummary {
+  return {
+    id: row.id,
+    source: row.source,
+    eventKey: row.event_key,
+    eventType: row.event_type,
+    providerCreatedAt: row.provider_created_at,
+    receivedAt: row.received_at,
+    status: row.status,
+  };
+}
+
+export function toDelivery(row: Record<string, unknown>): DeliveryRecord {
+  return {
+    id: row.id as string,
+    eventId: row.event_id as string,
+    destination: row.destination as string,
+    status: row.status as DeliveryRecord['status'],
+    attemptCount: row.attempt_count as number,
+    nextAttemptAt: row.next_attempt_at as number | null,
+    orderingKey: row.ordering_key as string | null,
+    lastError: row.last_error as string | null,
+    updatedAt: row.updated_at as number,
+  };
+}
+
+export function toAttempt(row: Record<string, unknown>): AttemptRecord {
+  return {
+    id: row.id as string,
+    deliveryId: row.delivery_id as string,
+    attemptNumber: row.attempt_number as number,
+    startedAt: row.started_at as number,
+    durationMs: row.duration_ms as number,
+    statusCode: row.status_code as number | null,
+    error: row.error as string | null,
+    responseSnippet: row.response_snippet as string | null,
+    manual: row.manual === 1,
+  };
+}

@@ -1,0 +1,33 @@
+/** Open a SQLite database for durable ingest and bring its schema up to date. */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { readMigrations } from '../migrations.ts';
+
+export type SqliteDb = Database.Database;
+
+export function openSqlite(path: string): SqliteDb {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  // WAL + synchronous=FULL: a committed transaction is on disk (fsync) before we acknowledge it,
+  // so a 200 survives kill -9 and power loss.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  // better-sqlite3 blocks the event loop while it waits for a lock: wait briefly, then answer 503.
+  db.pragma('busy_timeout = 2000');
+  return db;
+}
+
+/** Apply pending migrations, each in an IMMEDIATE transaction so processes starting together serialise. */
+export function migrateSqlite(db: SqliteDb): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  for (const migration of readMigrations(new URL('./migrations/', import.meta.url))) {
+    db.transaction(() => {
+      const done = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(migration.version);
+      if (done) return;
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+    }).immediate();
+  }
+}

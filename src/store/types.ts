@@ -1,0 +1,266 @@
+/**
+ * Terminology
+ * - event: one verified inbound message, stored with its raw payload and the headers that matter.
+ *   Unique per (source, event key): the database enforces it in the insert itself, never check-then-write.
+ * - delivery: one event x one destination, created in the same transaction as its event (transactional outbox).
+ *   Status: pending (waiting for its first attempt), failed (last attempt failed, a retry is scheduled),
+ *   delivered, dead (schedule exhausted, or a manual replay failed).
+ * - attempt: one try of a delivery: time, status code, latency, error, first bytes of the response.
+ * - lease: a worker that claims a delivery owns it until lease_expires_at; a crashed worker's lease expires
+ *   and another worker claims the delivery again (at-least-once).
+ *
+ * One interface, two backends (src/store/sqlite, src/store/postgres); SQL never leaves its backend, and
+ * test/store-conformance runs the same contract tests against both.
+ */
+
+export type EventStatus = 'received' | 'delivered' | 'failed' | 'dead';
+export type DeliveryStatus = 'pending' | 'failed' | 'delivered' | 'dead';
+
+export interface NewDelivery {
+  id: string;
+  destination: string;
+  /** Value read from the payload by the destination's ordering_key pointer, or null. */
+  orderingKey: string | null;
+}
+
+export interface NewEvent {
+  /** Internal id (`msg_...`). */
+  id: string;
+  source: string;
+  eventKey: string;
+  eventType: string;
+  /** Provider's creation time in seconds, when it sends one. */
+  providerCreatedAt: number | null;
+  /** Milliseconds since the epoch. */
+  receivedAt: number;
+  payload: Buffer;
+  /** The headers that matter (signature, ids, topic, content-type), lower-case names. */
+  headers: Record<string, string>;
+  /** SHA-256 hex of payload, to tell a true replay from a conflicting one. */
+  payloadSha256: string;
+  /** Label of the secret that verified it (never the secret). */
+  secretLabel: string | null;
+  /** Deliveries to create with the event, due at receivedAt. */
+  deliveries: NewDelivery[];
+}
+
+export type InsertOutcome =
+  | { inserted: true; id: string }
+  /** `conflict`: a stored event has the same key but a different payload hash. */
+  | { inserted: false; id: string; conflict: boolean };
+
+export interface EventSummary {
+  id: string;
+  source: string;
+  eventKey: string;
+  eventType: string;
+  providerCreatedAt: number | null;
+  receivedAt: number;
+  status: EventStatus;
+}
+
+export interface AttemptRecord {
+  id: string;
+  deliveryId: string;
+  attemptNumber: number;
+  startedAt: number;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  responseSnippet: string | null;
+  manual: boolean;
+}
+
+export interface DeliveryRecord {
+  id: string;
+  eventId: string;
+  destination: string;
+  status: DeliveryStatus;
+  attemptCount: number;
+  nextAttemptAt: number | null;
+  orderingKey: string | null;
+  lastError: string | null;
+  updatedAt: number;
+}
+
+export interface EventDetail extends EventSummary {
+  payload: Buffer;
+  headers: Record<string, string>;
+  payloadSha256: string;
+  secretLabel: string | null;
+  deliveries: (DeliveryRecord & { attempts: AttemptRecord[] })[];
+}
+
+export interface EventQuery {
+  /** 1..500 */
+  limit: number;
+  /** Opaque cursor from a previous page's nextCursor. */
+  cursor?: string | null;
+  source?: string;
+  type?: string;
+  status?: EventStatus;
+  /** receivedAt bounds, ms, inclusive. */
+  since?: number;
+  until?: number;
+  /** Event key starts with this. */
+  keyPrefix?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** A delivery handed to a worker, with what it needs to deliver without another query. */
+export interface ClaimedDelivery {
+  id: string;
+  eventId: string;
+  destination: string;
+  /** 1 for the first attempt. */
+  attemptNumber: number;
+  /** A manual replay: one extra attempt that never reschedules itself. */
+  manual: boolean;
+  orderingKey: string | null;
+  source: string;
+  eventKey: string;
+  eventType: string;
+  receivedAt: number;
+  payload: Buffer;
+}
+
+export interface ClaimOptions {
+  now: number;
+  workerId: string;
+  leaseMs: number;
+  limit: number;
+  /**
+   * Destinations this worker delivers to, each with its max_in_flight: the count of unexpired leases
+   * for a destination (across all workers) never exceeds it. Disabled destinations are never claimed.
+   */
+  destinations: { name: string; maxInFlight: number }[];
+}
+
+export type AttemptOutcome =
+  | { kind: 'delivered' }
+  /** Schedule the next attempt at nextAttemptAt (status failed). */
+  | { kind: 'retry'; nextAttemptAt: number }
+  /** Schedule exhausted, or a failed manual replay of a dead delivery. */
+  | { kind: 'dead' }
+  /** Manual replay failed on a delivery that was not dead: it keeps its previous status and schedule. */
+  | { kind: 'restore' };
+
+export interface AttemptResult {
+  deliveryId: string;
+  workerId: string;
+  attemptId: string;
+  startedAt: number;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  responseSnippet: string | null;
+  outcome: AttemptOutcome;
+}
+
+export interface RequeueFilter {
+  now: number;
+  /** Which delivery statuses to requeue (e.g. ['dead'] or ['dead','failed']). */
+  statuses: DeliveryStatus[];
+  eventId?: string;
+  destination?: string;
+  source?: string;
+  /** Event receivedAt bounds. */
+  since?: number;
+  until?: number;
+  /** Mark as a manual replay (one extra attempt) instead of restarting the schedule. */
+  manual: boolean;
+}
+
+export interface DestinationState {
+  name: string;
+  disabled: boolean;
+  disabledReason: string | null;
+  lastSuccessAt: number | null;
+  lastFailureAt: number | null;
+  failureStreak: number;
+}
+
+export interface Stats {
+  events: Record<EventStatus, number>;
+  deliveries: Record<DeliveryStatus, number>;
+  /** receivedAt of the oldest pending/failed delivery's event, or null. */
+  oldestPendingAt: number | null;
+}
+
+export interface DeliveryQuery {
+  limit: number;
+  cursor?: string | null;
+  status?: DeliveryStatus;
+  destination?: string;
+  source?: string;
+}
+
+export interface DeliveryListItem extends DeliveryRecord {
+  source: string;
+  eventKey: string;
+  eventType: string;
+  receivedAt: number;
+}
+
+/** One time bucket of activity, for the dashboard's chart. */
+export interface ActivityBucket {
+  /** Bucket start, ms. */
+  start: number;
+  eventsReceived: number;
+  attemptsFailed: number;
+}
+
+export interface DestinationCounts {
+  destination: string;
+  pending: number;
+  failed: number;
+  delivered: number;
+  dead: number;
+  /** receivedAt of the oldest event whose delivery here is pending/failed. */
+  oldestPendingAt: number | null;
+}
+
+export interface Store {
+  /** 'sqlite' or 'postgres', for display; never branch on it outside src/store. */
+  readonly kind: string;
+  migrate(): Promise<void>;
+  /** Resolves when the database answers; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /**
+   * Insert events with their deliveries in ONE transaction (group commit). Outcomes in input order.
+   * Duplicates (same source + event key, stored before or earlier in the same batch) insert nothing.
+   * Rejects with StorageUnavailableError when the database cannot commit; then nothing was stored.
+   */
+  insertEvents(events: NewEvent[]): Promise<InsertOutcome[]>;
+  listEvents(query: EventQuery): Promise<Page<EventSummary>>;
+  getEvent(id: string): Promise<EventDetail | null>;
+
+  /** Claim due deliveries (pending/failed with nextAttemptAt <= now and no live lease), leasing them. */
+  claimDeliveries(options: ClaimOptions): Promise<ClaimedDelivery[]>;
+  /**
+   * Record an attempt and apply its outcome atomically, only if workerId still holds the lease
+   * (returns false when the lease was lost, and then records nothing). Updates the event's status.
+   */
+  completeAttempt(result: AttemptResult): Promise<boolean>;
+  /** Give back every lease a worker holds (graceful shutdown); returns how many. */
+  releaseLeases(workerId: string): Promise<number>;
+  /** Make matching deliveries due now; returns how many. Replay = manual: true; bulk retry = manual: false. */
+  requeueDeliveries(filter: RequeueFilter): Promise<number>;
+
+  /** Deliveries newest first (dead-letter view); cursor pagination like listEvents. */
+  listDeliveries(query: DeliveryQuery): Promise<Page<DeliveryListItem>>;
+  /** Per-destination counts by status and oldest pending, for health views and metrics. */
+  destinationCounts(): Promise<DestinationCounts[]>;
+  /** Events received and attempts failed per bucket, from `since` (ms) to now. */
+  activity(since: number, bucketMs: number): Promise<ActivityBucket[]>;
+
+  listDestinationStates(): Promise<DestinationState[]>;
+  setDestinationDisabled(name: string, disabled: boolean, reason: string | null, now: number): Promise<void>;
+  stats(): Promise<Stats>;
+}
