@@ -241,6 +241,12 @@ export interface Store {
   listEvents(query: EventQuery): Promise<Page<EventSummary>>;
   getEvent(id: string): Promise<EventDetail | null>;
 
+  /**
+   * Call `listener` when deliveries may have become due (new events, requeues, released leases), so workers
+   * wake at once instead of polling fast. SQLite: in-process. PostgreSQL: LISTEN/NOTIFY, across processes.
+   * Workers still poll slowly as a fallback. Returns an unsubscribe function.
+   */
+  subscribeDue(listener: () => void): () => void;
   /** Claim due deliveries (pending/failed with nextAttemptAt <= now and no live lease), leasing them. */
   claimDeliveries(options: ClaimOptions): Promise<ClaimedDelivery[]>;
   /**

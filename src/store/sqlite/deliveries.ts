@@ -7,7 +7,8 @@ import type { Store } from '../types.ts';
 
 type DeliveryMethods = Pick<
   Store,
-    | 'claimDeliveries'
+    | 'subscribeDue'
+  | 'claimDeliveries'
   | 'completeAttempt'
   | 'releaseLeases'
   | 'requeueDeliveries'
@@ -22,6 +23,7 @@ type DeliveryMethods = Pick<
 export function makeSqliteDeliveries(_db: SqliteDb): DeliveryMethods {
   const todo = (name: string) => () => Promise.reject(new Error(`sqlite ${name}: not built yet (delivery issue)`));
   return {
+    subscribeDue: () => () => {},
     claimDeliveries: todo('claimDeliveries'),
     completeAttempt: todo('completeAttempt'),
     releaseLeases: todo('releaseLeases'),
