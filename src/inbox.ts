@@ -8,7 +8,7 @@ import type { Config } from './config/types.ts';
 import { buildServer } from './http/server.ts';
 import { makeCommitQueue, type CommitQueue } from './ingest/commit-queue.ts';
 import { makeLogger } from './log.ts';
-import { makeMetrics, type Metrics } from './metrics.ts';
+import { attachStoreGauges, makeMetrics, type Metrics } from './metrics.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/types.ts';
 import type { pino } from 'pino';
@@ -39,6 +39,7 @@ export async function createInbox(options: InboxOptions): Promise<Inbox> {
   const logger = options.logger ?? makeLogger(config.logLevel);
   const store = options.store ?? (await openStore(config));
   const metrics = makeMetrics();
+  attachStoreGauges(metrics, store, clock);
   const queue = makeCommitQueue(store, config.ingest, (size) => metrics.commitBatchSize.observe(size));
   const server = buildServer({ config, store, queue, metrics, clock, logger });
 

@@ -10,6 +10,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/types.ts';
 import { makeAdminGuard } from './admin-auth.ts';
 import { makeErrorHandling } from './error-handling.ts';
+import { opsRoutes } from './ops-routes.ts';
 import { publicRoutes } from './public-routes.ts';
 import type { pino } from 'pino';
 
@@ -48,6 +49,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     deps: { clock: deps.clock, queue: deps.queue, metrics: deps.metrics, router: makeDeliveryRouter(config.destinations), log: deps.logger },
   });
   app.register(publicRoutes, { store, adminGuard });
+  app.register(opsRoutes, { store, metrics: deps.metrics, adminGuard });
   app.register(methodNotAllowed);
   return app;
 }

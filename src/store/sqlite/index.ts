@@ -3,7 +3,7 @@ import type { Store } from '../types.ts';
 import { makeSqliteDeliveries } from './deliveries.ts';
 import { guarded } from './errors.ts';
 import { makeSqliteEvents } from './events.ts';
-import { migrateSqlite, openSqlite } from './open.ts';
+import { migrateSqlite, openSqlite, pendingSqliteMigrations } from './open.ts';
 
 export function makeSqliteStore(path: string): Store {
   const db = openSqlite(path);
@@ -14,6 +14,7 @@ export function makeSqliteStore(path: string): Store {
     kind: 'sqlite',
     migrate: () => guarded(() => migrateSqlite(db)),
     ping: () => guarded(() => void ping.get()),
+    pendingMigrations: () => guarded(() => pendingSqliteMigrations(db)),
     close: async () => {
       if (db.open) db.close();
     },
