@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/types.ts';
 import type { CommitQueue } from '../ingest/commit-queue.ts';
+import { dashboardRoutes } from '../dashboard/routes.ts';
 import { ingestRoutes } from '../ingest/routes.ts';
 import { makeDeliveryRouter } from '../ingest/route-deliveries.ts';
 import type { Metrics } from '../metrics.ts';
@@ -50,6 +51,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   app.register(publicRoutes, { store, adminGuard });
   app.register(opsRoutes, { store, metrics: deps.metrics, adminGuard });
+  app.register(dashboardRoutes, { store, metrics: deps.metrics, clock: deps.clock, sources: config.sources, adminToken: config.adminToken, adminGuard });
   app.register(methodNotAllowed);
   return app;
 }
