@@ -81,3 +81,24 @@ export function sample(text: string, name: string, labels: Record<string, string
   }
   return undefined;
 }
+
+/** filab.yaml with one Stripe source `stripe` (secret from $STRIPE_SECRET, label `current`), the given destinations and a quick worker. */
+export function stripeToDestinationsYaml(destinations: { name: string; url: string; retrySchedule: number[]; eventTypes?: string[] }[]): string {
+  return [
+    'sources:',
+    '  - name: stripe',
+    '    provider: stripe',
+    '    secrets: [{ value: "${STRIPE_SECRET}", label: current }]',
+    'destinations:',
+    ...destinations.flatMap((d) => [
+      `  - name: ${d.name}`,
+      `    url: ${d.url}`,
+      `    retry_schedule: ${JSON.stringify(d.retrySchedule)}`,
+      '    timeout_ms: 2000',
+      ...(d.eventTypes ? [`    event_types: ${JSON.stringify(d.eventTypes)}`] : []),
+    ]),
+    'worker:',
+    '  poll_interval_ms: 100',
+    '  allow_private_destinations: true',
+  ].join('\n');
+}

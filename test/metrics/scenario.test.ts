@@ -3,7 +3,7 @@
  * rejected, and what the local receiver actually got (delivered = its 2xx answers, attempts = its requests).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postSigned, sample, SECRET, signedStripe, startInbox, type Started } from './harness.ts';
+import { postSigned, sample, SECRET, signedStripe, startInbox, stripeToDestinationsYaml, type Started } from './harness.ts';
 import { startReceiver, until, type Receiver } from './receiver.ts';
 
 const TOKEN = 'metrics-scenario-token';
@@ -26,23 +26,10 @@ beforeAll(async () => {
   receiver = await startReceiver();
   s = await startInbox({
     env: { ADMIN_TOKEN: TOKEN, STRIPE_SECRET: SECRET },
-    yaml: [
-      'sources:',
-      '  - name: stripe',
-      '    provider: stripe',
-      '    secrets: [{ value: "${STRIPE_SECRET}", label: current }]',
-      'destinations:',
-      '  - name: ledger',
-      `    url: ${receiver.url}`,
-      '    retry_schedule: [0, 0]',
-      '  - name: audit',
-      `    url: ${receiver.url}`,
-      '    event_types: ["charge.*"]',
-      '    retry_schedule: [0]',
-      'worker:',
-      '  poll_interval_ms: 100',
-      '  allow_private_destinations: true',
-    ].join('\n'),
+    yaml: stripeToDestinationsYaml([
+      { name: 'ledger', url: receiver.url, retrySchedule: [0, 0] },
+      { name: 'audit', url: receiver.url, retrySchedule: [0], eventTypes: ['charge.*'] },
+    ]),
   });
 });
 afterAll(async () => {
