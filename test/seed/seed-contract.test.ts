@@ -45,7 +45,8 @@ describe('seed contract: POST /webhooks/provider', () => {
   });
 
   it('rejects a missing or empty Stripe-Signature header', async () => {
-    for (const headers of [{ 'content-type': 'application/json' }, { 'content-type': 'application/json', 'stripe-signature': '' }]) {
+    const variants: Record<string, string>[] = [{ 'content-type': 'application/json' }, { 'content-type': 'application/json', 'stripe-signature': '' }];
+    for (const headers of variants) {
       const res = await fetch(`${t.url}/webhooks/provider`, { method: 'POST', headers, body: stripeEvent() });
       expect(res.status).toBe(400);
       expect(await res.json()).toEqual({ detail: 'Missing encoded Stripe-Signature header', code: 'missing_signature' });
