@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { config as loadDotenv } from 'dotenv';
 import { registerSend } from './send.ts';
 import { registerServe } from './serve.ts';
+import { registerSources } from './sources.ts';
 
 // `.env` in the working directory fills in what the real environment does not set (real environment wins).
 loadDotenv({ quiet: true });
@@ -12,5 +13,6 @@ const program = new Command('filab')
   .showHelpAfterError();
 registerServe(program);
 registerSend(program);
+registerSources(program);
 
 await program.parseAsync(process.argv);

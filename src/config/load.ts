@@ -72,7 +72,14 @@ export function loadConfig({ env = process.env, cwd = process.cwd(), configPath 
     configFile: filePath ? resolve(cwd, filePath) : null,
     sources,
     destinations,
+    server: {
+      trustProxy: file.server?.trust_proxy ?? false,
+      headersTimeoutMs: file.server?.headers_timeout_ms ?? 10_000,
+      requestTimeoutMs: file.server?.request_timeout_ms ?? 30_000,
+      maxHeaderCount: file.server?.max_header_count ?? 100,
+    },
     ingest: {
+      rateLimit: file.ingest?.rate_limit ? { perSecond: file.ingest.rate_limit.per_second, burst: file.ingest.rate_limit.burst } : null,
       batchMax: file.ingest?.batch_max ?? 256,
       batchWaitMs: file.ingest?.batch_wait_ms ?? 0,
       maxPending: file.ingest?.max_pending ?? 10_000,

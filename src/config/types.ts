@@ -44,6 +44,19 @@ export interface IngestTuning {
   batchWaitMs: number;
   /** Most events waiting for a commit before ingest answers 503. */
   maxPending: number;
+  /** Per-client-IP token bucket for ingest routes, or null (off). */
+  rateLimit: { perSecond: number; burst: number } | null;
+}
+
+export interface ServerTuning {
+  /** Fastify trustProxy: whether (or for which proxies) X-Forwarded-* headers are believed. */
+  trustProxy: boolean | string[];
+  /** A client must send all headers within this (slowloris). */
+  headersTimeoutMs: number;
+  /** A client must send the whole request within this. */
+  requestTimeoutMs: number;
+  /** More request headers than this is refused with 431. */
+  maxHeaderCount: number;
 }
 
 export interface WorkerTuning {
@@ -65,6 +78,7 @@ export interface Config {
   configFile: string | null;
   sources: SourceConfig[];
   destinations: DestinationConfig[];
+  server: ServerTuning;
   ingest: IngestTuning;
   worker: WorkerTuning;
 }
