@@ -1,6 +1,7 @@
 /** The `filab` command line. Each subcommand lives in its own file; this one only wires them up. */
 import { Command } from 'commander';
 import { config as loadDotenv } from 'dotenv';
+import { registerAudit } from './audit.ts';
 import { registerSend } from './send.ts';
 import { registerServe } from './serve.ts';
 import { registerSources } from './sources.ts';
@@ -14,5 +15,6 @@ const program = new Command('filab')
 registerServe(program);
 registerSend(program);
 registerSources(program);
+registerAudit(program);
 
 await program.parseAsync(process.argv);

@@ -22,6 +22,7 @@ export const sourceSchema = z
     secrets: z.array(secretEntry).min(1),
     tolerance_seconds: z.number().int().min(1).max(86_400).optional(),
     max_body_bytes: z.number().int().min(1).max(64 * 1024 * 1024).optional(),
+    retention_delivered_days: z.number().positive().optional(),
     options: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
@@ -60,6 +61,10 @@ export const fileSchema = z
     database: z.object({ path: z.string().optional(), url: z.string().optional() }).strict().optional(),
     sources: z.array(sourceSchema).optional(),
     destinations: z.array(destinationSchema).optional(),
+    retention: z
+      .object({ delivered_days: z.number().positive().optional(), interval_minutes: z.number().positive().optional() })
+      .strict()
+      .optional(),
     ingest: z
       .object({
         batch_max: z.number().int().min(1).max(4096).optional(),

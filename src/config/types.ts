@@ -14,6 +14,8 @@ export interface SourceConfig {
   maxBodyBytes: number;
   /** Provider-specific options, already validated by the provider's optionsSchema. */
   options: Record<string, unknown>;
+  /** Delete delivered events older than this many days (null: keep). */
+  retentionDeliveredDays: number | null;
   /** The seed's default source: its misconfiguration text names STRIPE_WEBHOOK_SECRET. */
   fromEnvironment: boolean;
 }
@@ -79,6 +81,7 @@ export interface Config {
   sources: SourceConfig[];
   destinations: DestinationConfig[];
   server: ServerTuning;
+  retention: { intervalMs: number };
   ingest: IngestTuning;
   worker: WorkerTuning;
 }
