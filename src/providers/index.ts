@@ -1,9 +1,11 @@
 /** The registry of provider schemes by name. Adding a scheme: one file in this folder, one line here. */
+import { standardWebhooks } from './standard-webhooks.ts';
 import { stripe } from './stripe.ts';
 import type { Provider } from './types.ts';
 
 export const providers: Readonly<Record<string, Provider>> = {
   stripe,
+  'standard-webhooks': standardWebhooks,
 };
 
 export const providerNames = Object.keys(providers);
