@@ -28,6 +28,18 @@ export function fromBase64(text: string): Buffer | null {
   return BASE64.test(text) ? Buffer.from(text, 'base64') : null;
 }
 
+/** A fixed-size digest written as hex (surrounding whitespace tolerated), else null. */
+export function parseHexDigest(value: string, bytes: number): Buffer | null {
+  const trimmed = value.trim();
+  return trimmed.length === bytes * 2 ? fromHex(trimmed) : null;
+}
+
+/** A fixed-size digest written as base64 (surrounding whitespace tolerated), else null. */
+export function parseBase64Digest(value: string, bytes: number): Buffer | null {
+  const decoded = fromBase64(value.trim());
+  return decoded && decoded.length === bytes ? decoded : null;
+}
+
 /** Secrets that may still verify at `nowMs`: an expired secret is refused, not merely logged. */
 export function liveSecrets(secrets: readonly SecretRef[], nowMs: number): SecretRef[] {
   return secrets.filter((s) => s.expiresAt === undefined || nowMs <= s.expiresAt);
