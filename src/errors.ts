@@ -23,6 +23,7 @@ export const ERRORS = {
   unauthorized: { status: 401, detail: 'Missing or invalid admin token' },
   forbidden: { status: 403, detail: 'Admin API is only reachable from loopback when ADMIN_TOKEN is unset' },
   rate_limited: { status: 429, detail: 'Too many requests' },
+  headers_too_large: { status: 431, detail: 'Request header fields too large or too many' },
   request_timeout: { status: 408, detail: 'Request timeout' },
   // server side: the provider should retry
   storage_unavailable: { status: 503, detail: 'Storage unavailable, retry later' },

@@ -12,6 +12,7 @@ import { attachStoreGauges, makeMetrics, type Metrics } from './metrics.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/types.ts';
 import type { pino } from 'pino';
+import { startMaintenance } from './audit/service.ts';
 
 export interface InboxOptions {
   config: Config;
@@ -27,6 +28,8 @@ export interface Inbox {
   queue: CommitQueue;
   metrics: Metrics;
   config: Config;
+  /** Audit sealing and retention, also callable on demand. */
+  maintenance: ReturnType<typeof startMaintenance>;
   /** Listen on config.host:config.port (or the given port); resolves with the base URL. */
   listen(port?: number): Promise<string>;
   /** Stop taking requests, finish in-flight ones, flush commits, close the database. */
@@ -42,6 +45,16 @@ export async function createInbox(options: InboxOptions): Promise<Inbox> {
   attachStoreGauges(metrics, store, clock);
   const queue = makeCommitQueue(store, config.ingest, (size) => metrics.commitBatchSize.observe(size));
   const server = buildServer({ config, store, queue, metrics, clock, logger });
+  const maintenance = startMaintenance({
+    store,
+    clock,
+    log: logger,
+    sealIntervalMs: 1000,
+    retention: {
+      rules: config.sources.flatMap((s) => (s.retentionDeliveredDays !== null ? [{ source: s.name, days: s.retentionDeliveredDays }] : [])),
+      intervalMs: config.retention.intervalMs,
+    },
+  });
 
   let closed = false;
   return {
@@ -50,6 +63,7 @@ export async function createInbox(options: InboxOptions): Promise<Inbox> {
     queue,
     metrics,
     config,
+    maintenance,
     async listen(port = config.port) {
       await server.listen({ host: config.host, port });
       const address = server.server.address();
@@ -62,6 +76,7 @@ export async function createInbox(options: InboxOptions): Promise<Inbox> {
       closed = true;
       await server.close();
       await queue.drain();
+      await maintenance.stop();
       await store.close();
     },
   };

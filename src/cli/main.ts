@@ -1,8 +1,10 @@
 /** The `filab` command line. Each subcommand lives in its own file; this one only wires them up. */
 import { Command } from 'commander';
 import { config as loadDotenv } from 'dotenv';
+import { registerAudit } from './audit.ts';
 import { registerSend } from './send.ts';
 import { registerServe } from './serve.ts';
+import { registerSources } from './sources.ts';
 
 // `.env` in the working directory fills in what the real environment does not set (real environment wins).
 loadDotenv({ quiet: true });
@@ -12,5 +14,7 @@ const program = new Command('filab')
   .showHelpAfterError();
 registerServe(program);
 registerSend(program);
+registerSources(program);
+registerAudit(program);
 
 await program.parseAsync(process.argv);

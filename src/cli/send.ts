@@ -2,11 +2,11 @@
  * `filab send`: the seed's demo sender. Builds one event, signs it once with the source's scheme (the same
  * sign() the tests use) and POSTs the same bytes N times, printing the seed's exact lines.
  */
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { getProvider } from '../providers/index.ts';
 import { loadConfigOrExit } from './config-option.ts';
+import { sampleEvent } from './sample-events.ts';
 
 interface SendOptions {
   repeat: number;
@@ -39,6 +39,7 @@ async function send(opts: SendOptions): Promise<number> {
   let providerName = 'stripe';
   let path = '/webhooks/provider';
   let port = process.env.PORT || '8000';
+  let sourceOptions: Record<string, unknown> = {};
   if (opts.source) {
     const config = loadConfigOrExit(opts.config);
     const source = config.sources.find((s) => s.name === opts.source);
@@ -47,6 +48,7 @@ async function send(opts: SendOptions): Promise<number> {
     providerName = source.provider;
     path = source.path;
     port = String(config.port);
+    sourceOptions = source.options;
   } else {
     secret = process.env.STRIPE_WEBHOOK_SECRET?.split(',')[0]?.trim();
     if (!secret) {
@@ -62,21 +64,15 @@ async function send(opts: SendOptions): Promise<number> {
   const url = opts.url ?? `http://127.0.0.1:${port}${path}`;
   const now = Math.floor(Date.now() / 1000);
 
-  const eventId = `evt_${randomUUID().replace(/-/g, '')}`;
-  const body = opts.eventFile
-    ? readFileSync(opts.eventFile)
-    : JSON.stringify({
-        id: eventId,
-        object: 'event',
-        type: 'payment_intent.succeeded',
-        created: now,
-        data: { object: { id: `pi_${randomUUID().replace(/-/g, '').slice(0, 24)}`, object: 'payment_intent', amount: 2000, currency: 'usd', status: 'succeeded' } },
-      });
-  const signed = provider.sign({ body, secret, timestamp: now, url, msgId: `msg_${randomUUID().replace(/-/g, '')}` });
+  const sample = sampleEvent(providerName, now);
+  const body = opts.eventFile ? readFileSync(opts.eventFile) : sample.body;
+  // Schemes that sign a public URL (Square, Twilio) sign the configured one, which may differ behind a proxy.
+  const signedUrl = [sourceOptions.notification_url, sourceOptions.public_url].find((u): u is string => typeof u === 'string') ?? url;
+  const signed = provider.sign({ ...sourceOptions, ...sample.signInput, body, secret, timestamp: now, url: signedUrl });
   const signatureHeader = Object.entries(signed.headers).find(([name]) => /signature|hmac/i.test(name))?.[1] ?? '';
 
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  out(`[*] Generated Event ID: ${opts.eventFile ? `(from ${opts.eventFile})` : eventId} (Will reuse for all ${opts.repeat} attempts)`);
+  out(`[*] Generated Event ID: ${opts.eventFile ? `(from ${opts.eventFile})` : sample.id} (Will reuse for all ${opts.repeat} attempts)`);
   out(`[*] Signature Header: ${signatureHeader}`);
   out(`[*] Sending POST to ${url} (Repeat: ${opts.repeat})...`);
   let firstOk = false;

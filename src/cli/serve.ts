@@ -21,6 +21,14 @@ export function registerServe(program: Command): void {
           );
         }
       }
+      const now = Date.now();
+      for (const source of config.sources) {
+        for (const secret of source.secrets) {
+          if (secret.expiresAt === undefined) continue;
+          if (secret.expiresAt <= now) logger.warn({ source: source.name, secret: secret.label }, 'secret has expired and no longer verifies: remove it from the config');
+          else if (secret.expiresAt - now < 7 * 86_400_000) logger.warn({ source: source.name, secret: secret.label, expiresAt: new Date(secret.expiresAt).toISOString() }, 'secret expires within 7 days');
+        }
+      }
       const inbox = await createInbox({ config, logger });
       const url = await inbox.listen(opts.port ?? config.port);
       logger.info({ url, store: inbox.store.kind, sources: config.sources.map((s) => `${s.name} ${s.provider} ${s.path}`) }, `listening on ${url}`);

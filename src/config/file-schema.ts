@@ -22,6 +22,7 @@ export const sourceSchema = z
     secrets: z.array(secretEntry).min(1),
     tolerance_seconds: z.number().int().min(1).max(86_400).optional(),
     max_body_bytes: z.number().int().min(1).max(64 * 1024 * 1024).optional(),
+    retention_delivered_days: z.number().positive().optional(),
     options: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
@@ -45,15 +46,32 @@ export const destinationSchema = z
 
 export const fileSchema = z
   .object({
-    server: z.object({ host: z.string().optional(), port: z.number().int().min(0).max(65535).optional() }).strict().optional(),
+    server: z
+      .object({
+        host: z.string().optional(),
+        port: z.number().int().min(0).max(65535).optional(),
+        /** Believe X-Forwarded-For / -Proto / -Host: true, or the proxy addresses/CIDRs to trust. */
+        trust_proxy: z.union([z.boolean(), z.array(z.string().min(1))]).optional(),
+        headers_timeout_ms: z.number().int().min(100).max(120_000).optional(),
+        request_timeout_ms: z.number().int().min(100).max(600_000).optional(),
+        max_header_count: z.number().int().min(8).max(1000).optional(),
+      })
+      .strict()
+      .optional(),
     database: z.object({ path: z.string().optional(), url: z.string().optional() }).strict().optional(),
     sources: z.array(sourceSchema).optional(),
     destinations: z.array(destinationSchema).optional(),
+    retention: z
+      .object({ delivered_days: z.number().positive().optional(), interval_minutes: z.number().positive().optional() })
+      .strict()
+      .optional(),
     ingest: z
       .object({
         batch_max: z.number().int().min(1).max(4096).optional(),
         batch_wait_ms: z.number().min(0).max(100).optional(),
         max_pending: z.number().int().min(1).optional(),
+        /** Per-client-IP token bucket on ingest routes; off unless set (providers send bursts). */
+        rate_limit: z.object({ per_second: z.number().positive(), burst: z.number().int().min(1) }).strict().optional(),
       })
       .strict()
       .optional(),

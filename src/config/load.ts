@@ -53,9 +53,10 @@ export function loadConfig({ env = process.env, cwd = process.cwd(), configPath 
   const adminToken = env.ADMIN_TOKEN || null;
   if (adminToken !== null && adminToken.trim() !== adminToken) problems.push('ADMIN_TOKEN: must not have surrounding whitespace');
 
-  const sources = file.sources
-    ? file.sources.map((s, i) => buildSource(s, `sources[${i}]`, env, problems))
-    : [seedSource(env, tolerance, maxBody, problems)];
+  const defaultRetention = file.retention?.delivered_days ?? null;
+  const sources = (file.sources ? file.sources.map((s, i) => buildSource(s, `sources[${i}]`, env, problems)) : [seedSource(env, tolerance, maxBody, problems)]).map(
+    (s) => ({ ...s, retentionDeliveredDays: s.retentionDeliveredDays ?? defaultRetention }),
+  );
   checkUnique(sources.map((s) => s.name), 'source name', problems);
   checkUnique(sources.map((s) => s.path), 'source path', problems);
   const destinations = (file.destinations ?? []).map((d, i) => buildDestination(d, `destinations[${i}]`, sources, problems));
@@ -72,7 +73,15 @@ export function loadConfig({ env = process.env, cwd = process.cwd(), configPath 
     configFile: filePath ? resolve(cwd, filePath) : null,
     sources,
     destinations,
+    retention: { intervalMs: (file.retention?.interval_minutes ?? 60) * 60_000 },
+    server: {
+      trustProxy: file.server?.trust_proxy ?? false,
+      headersTimeoutMs: file.server?.headers_timeout_ms ?? 10_000,
+      requestTimeoutMs: file.server?.request_timeout_ms ?? 30_000,
+      maxHeaderCount: file.server?.max_header_count ?? 100,
+    },
     ingest: {
+      rateLimit: file.ingest?.rate_limit ? { perSecond: file.ingest.rate_limit.per_second, burst: file.ingest.rate_limit.burst } : null,
       batchMax: file.ingest?.batch_max ?? 256,
       batchWaitMs: file.ingest?.batch_wait_ms ?? 0,
       maxPending: file.ingest?.max_pending ?? 10_000,
@@ -121,7 +130,17 @@ function seedSource(env: NodeJS.ProcessEnv, toleranceSeconds: number, maxBodyByt
       else secrets.push({ value, label: `#${i}` });
     });
   }
-  return { name: 'provider', path: '/webhooks/provider', provider: 'stripe', secrets, toleranceSeconds, maxBodyBytes, options: {}, fromEnvironment: true };
+  return {
+    name: 'provider',
+    path: '/webhooks/provider',
+    provider: 'stripe',
+    secrets,
+    toleranceSeconds,
+    maxBodyBytes,
+    options: {},
+    retentionDeliveredDays: null,
+    fromEnvironment: true,
+  };
 }
 
 function buildSource(s: FileSource, at: string, env: NodeJS.ProcessEnv, problems: string[]): SourceConfig {
@@ -153,6 +172,7 @@ function buildSource(s: FileSource, at: string, env: NodeJS.ProcessEnv, problems
     toleranceSeconds: s.tolerance_seconds ?? 300,
     maxBodyBytes: s.max_body_bytes ?? DEFAULT_MAX_BODY,
     options,
+    retentionDeliveredDays: s.retention_delivered_days ?? null,
     fromEnvironment: false,
   };
 }

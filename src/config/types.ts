@@ -14,6 +14,8 @@ export interface SourceConfig {
   maxBodyBytes: number;
   /** Provider-specific options, already validated by the provider's optionsSchema. */
   options: Record<string, unknown>;
+  /** Delete delivered events older than this many days (null: keep). */
+  retentionDeliveredDays: number | null;
   /** The seed's default source: its misconfiguration text names STRIPE_WEBHOOK_SECRET. */
   fromEnvironment: boolean;
 }
@@ -44,6 +46,19 @@ export interface IngestTuning {
   batchWaitMs: number;
   /** Most events waiting for a commit before ingest answers 503. */
   maxPending: number;
+  /** Per-client-IP token bucket for ingest routes, or null (off). */
+  rateLimit: { perSecond: number; burst: number } | null;
+}
+
+export interface ServerTuning {
+  /** Fastify trustProxy: whether (or for which proxies) X-Forwarded-* headers are believed. */
+  trustProxy: boolean | string[];
+  /** A client must send all headers within this (slowloris). */
+  headersTimeoutMs: number;
+  /** A client must send the whole request within this. */
+  requestTimeoutMs: number;
+  /** More request headers than this is refused with 431. */
+  maxHeaderCount: number;
 }
 
 export interface WorkerTuning {
@@ -65,6 +80,8 @@ export interface Config {
   configFile: string | null;
   sources: SourceConfig[];
   destinations: DestinationConfig[];
+  server: ServerTuning;
+  retention: { intervalMs: number };
   ingest: IngestTuning;
   worker: WorkerTuning;
 }

@@ -1,5 +1,8 @@
 /** buildServer(): the Fastify app with every plugin registered. It never listens; callers do (or inject()). */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { Socket } from 'node:net';
+import { ApiError, type ErrorCode } from '../errors.ts';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/types.ts';
@@ -33,13 +36,24 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     genReqId: () => `req_${randomBytes(8).toString('hex')}`,
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true },
-    // Slow clients are cut off: a whole request must arrive within 30 s (slowloris).
-    requestTimeout: 30_000,
+    trustProxy: config.server.trustProxy,
+    // Slow clients are cut off (slowloris): headers and the whole request each have a deadline, checked every second.
+    serverFactory: (handler) =>
+      createServer(
+        {
+          headersTimeout: Math.min(config.server.headersTimeoutMs, config.server.requestTimeoutMs),
+          requestTimeout: config.server.requestTimeoutMs,
+          connectionsCheckingInterval: 1000,
+        },
+        handler,
+      ),
+    clientErrorHandler: answerClientError,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (request.raw.rawHeaders.length / 2 > config.server.maxHeaderCount) throw new ApiError('headers_too_large');
   });
 
   const adminGuard = makeAdminGuard(config.adminToken);
@@ -47,6 +61,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.register(errorHandling);
   app.register(ingestRoutes, {
     sources: config.sources,
+    rateLimit: config.ingest.rateLimit,
     deps: { clock: deps.clock, queue: deps.queue, metrics: deps.metrics, router: makeDeliveryRouter(config.destinations), log: deps.logger },
   });
   app.register(publicRoutes, { store, adminGuard });
@@ -54,4 +69,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.register(dashboardRoutes, { store, metrics: deps.metrics, clock: deps.clock, sources: config.sources, adminToken: config.adminToken, adminGuard });
   app.register(methodNotAllowed);
   return app;
+}
+
+/** Errors Node's HTTP parser raises before Fastify sees a request: answer in our JSON shape, then close. */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) return void socket.destroy();
+  const code: ErrorCode = error.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'bad_request';
+  const apiError = new ApiError(code);
+  const body = JSON.stringify(apiError.body());
+  socket.end(
+    `HTTP/1.1 ${apiError.status} ${code.replace(/_/g, ' ')}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -70,7 +70,7 @@ export async function handleWebhook(deps: IngestDeps, source: SourceConfig, prov
   });
   const outcome = events.length === 0 ? 'handshake' : accepted ? 'accepted' : 'replay';
   deps.metrics.ingestRequests.inc({ source: source.name, outcome });
-  deps.log.info({ source: source.name, eventKeys: events.map((e) => e.eventKey), outcome }, 'ingest');
+  deps.log.info({ source: source.name, eventKeys: events.map((e) => e.eventKey), outcome, secret: verdict.secretLabel }, 'ingest');
   if (verdict.reply) return verdict.reply;
   return { status: 200, contentType: 'application/json', body: accepted || events.length === 0 ? RECEIVED : REPLAY };
 }

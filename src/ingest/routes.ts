@@ -6,16 +6,26 @@ import type { FastifyInstance } from 'fastify';
 import type { SourceConfig } from '../config/types.ts';
 import { getProvider } from '../providers/index.ts';
 import type { SignedRequest } from '../providers/types.ts';
+import { ApiError } from '../errors.ts';
 import { handleWebhook, type IngestDeps } from './handle-webhook.ts';
+import { makeRateLimiter } from './rate-limit.ts';
 
 export interface IngestRoutesOptions {
   deps: IngestDeps;
   sources: readonly SourceConfig[];
+  rateLimit: { perSecond: number; burst: number } | null;
 }
 
 const EMPTY = Buffer.alloc(0);
 
-export async function ingestRoutes(app: FastifyInstance, { deps, sources }: IngestRoutesOptions): Promise<void> {
+export async function ingestRoutes(app: FastifyInstance, { deps, sources, rateLimit }: IngestRoutesOptions): Promise<void> {
+  if (rateLimit) {
+    const limiter = makeRateLimiter(rateLimit.perSecond, rateLimit.burst, deps.clock);
+    app.addHook('onRequest', async (request) => {
+      const wait = limiter.take(request.ip);
+      if (wait > 0) throw new ApiError('rate_limited', undefined, wait);
+    });
+  }
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 

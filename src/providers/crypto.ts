@@ -1,5 +1,5 @@
 /** Shared building blocks for provider schemes: HMAC, constant-time comparison, secret expiry. */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { SecretRef } from './types.ts';
 
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
@@ -28,6 +28,18 @@ export function fromBase64(text: string): Buffer | null {
   return BASE64.test(text) ? Buffer.from(text, 'base64') : null;
 }
 
+/** A fixed-size digest written as hex (surrounding whitespace tolerated), else null. */
+export function parseHexDigest(value: string, bytes: number): Buffer | null {
+  const trimmed = value.trim();
+  return trimmed.length === bytes * 2 ? fromHex(trimmed) : null;
+}
+
+/** A fixed-size digest written as base64 (surrounding whitespace tolerated), else null. */
+export function parseBase64Digest(value: string, bytes: number): Buffer | null {
+  const decoded = fromBase64(value.trim());
+  return decoded && decoded.length === bytes ? decoded : null;
+}
+
 /** Secrets that may still verify at `nowMs`: an expired secret is refused, not merely logged. */
 export function liveSecrets(secrets: readonly SecretRef[], nowMs: number): SecretRef[] {
   return secrets.filter((s) => s.expiresAt === undefined || nowMs <= s.expiresAt);
@@ -43,12 +55,29 @@ export function findMatchingSecret(
   expectedFor: (secret: SecretRef) => Buffer | null,
   candidates: readonly Buffer[],
 ): string | null {
-  for (const secret of liveSecrets(secrets, nowMs)) {
+  return findSecretWhere(secrets, nowMs, (secret) => {
     const expected = expectedFor(secret);
-    if (!expected) continue;
-    for (const candidate of candidates) if (bytesEqual(expected, candidate)) return secret.label;
-  }
+    return expected !== null && candidates.some((candidate) => bytesEqual(expected, candidate));
+  });
+}
+
+/**
+ * The label of the first live secret for which `verifies` holds. For schemes where one secret yields several
+ * expected values (Twilio's URL variants) or where verification is not a comparison (Ed25519); `verifies` must
+ * itself compare in constant time.
+ */
+export function findSecretWhere(
+  secrets: readonly SecretRef[],
+  nowMs: number,
+  verifies: (secret: SecretRef) => boolean,
+): string | null {
+  for (const secret of liveSecrets(secrets, nowMs)) if (verifies(secret)) return secret.label;
   return null;
+}
+
+/** Lower-case hex SHA-256: the event key of providers that send no event id, and Twilio's bodySHA256. */
+export function sha256Hex(bytes: Buffer | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** Whether a signed timestamp (seconds) is within +/- tolerance of now (ms), in both directions. */

@@ -1,16 +1,21 @@
 /** Strict body decoding shared by providers: UTF-8 that is really UTF-8, then JSON that is an object. */
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
+/** The body as text, or null when it is not valid UTF-8 (form bodies and templates go through this). */
+export function decodeUtf8(body: Buffer): string | null {
+  try {
+    return utf8.decode(body);
+  } catch {
+    return null;
+  }
+}
+
 export type JsonObject = Record<string, unknown>;
 
 /** The body as a JSON object, or null for non-UTF-8 bytes, invalid JSON, or a non-object top level. */
 export function parseJsonObject(body: Buffer): JsonObject | null {
-  let text: string;
-  try {
-    text = utf8.decode(body);
-  } catch {
-    return null;
-  }
+  const text = decodeUtf8(body);
+  if (text === null) return null;
   try {
     const value: unknown = JSON.parse(text);
     return isObject(value) ? value : null;
@@ -40,4 +45,18 @@ export function readPointer(root: unknown, pointer: string): unknown {
     else return undefined;
   }
   return node;
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * A provider's creation time as whole seconds: a safe non-negative integer of seconds, or an RFC 3339 string
+ * (Square, Paddle, GoCardless and Adyen send those). Anything else is null: createdAt is informative, never a
+ * reason to reject.
+ */
+export function epochSeconds(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : null;
+  if (typeof value !== 'string' || !RFC3339.test(value)) return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : null;
 }

@@ -224,6 +224,9 @@ export interface DestinationCounts {
   oldestPendingAt: number | null;
 }
 
+/** One audit chain entry with the event as stored now (null once retention pruned it). */
+export type { AuditEntry } from '../audit/chain.ts';
+
 export interface Store {
   /** 'sqlite' or 'postgres', for display; never branch on it outside src/store. */
   readonly kind: string;
@@ -274,4 +277,20 @@ export interface Store {
   listDestinationStates(): Promise<DestinationState[]>;
   setDestinationDisabled(name: string, disabled: boolean, reason: string | null, now: number): Promise<void>;
   stats(): Promise<Stats>;
+
+  /**
+   * Append up to `limit` events that have no audit entry yet to their source's chain, oldest first, in one
+   * transaction serialised against other sealers. Returns how many were sealed.
+   */
+  sealAudit(limit: number, now: number): Promise<number>;
+  /** Sources that have audit entries. */
+  auditSources(): Promise<string[]>;
+  /** A source's entries in chain order with position > afterPosition (seq in AuditEntry = position). */
+  listAuditEntries(source: string, afterPosition: number, limit: number): Promise<import('../audit/chain.ts').AuditEntry[]>;
+  /**
+   * Retention: delete events whose status is `delivered` and that were received before `before` (with their
+   * deliveries and attempts), optionally for one source; never dead, failed, pending or received ones, and
+   * only events already sealed into the audit chain (whose entries stay). Returns how many events were deleted.
+   */
+  pruneDelivered(before: number, source?: string): Promise<number>;
 }

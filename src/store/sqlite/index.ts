@@ -1,5 +1,6 @@
 /** The embedded SQLite backend: one file, WAL, synchronous=FULL. */
 import type { Store } from '../types.ts';
+import { makeSqliteAudit } from './audit.ts';
 import { makeSqliteDeliveries } from './deliveries.ts';
 import { guarded } from './errors.ts';
 import { makeSqliteEvents } from './events.ts';
@@ -20,5 +21,6 @@ export function makeSqliteStore(path: string): Store {
     },
     ...makeSqliteEvents(db),
     ...makeSqliteDeliveries(db),
+    ...makeSqliteAudit(db),
   };
 }

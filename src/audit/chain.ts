@@ -1,0 +1,73 @@
+/**
+ * Tamper-evident audit chain, one per source. Each stored event gets an entry:
+ *   content_hash = SHA-256 over (source, event key, received_at, stored headers, SHA-256 of the raw payload)
+ *   entry_hash   = SHA-256 over (previous entry_hash of the source, content_hash)
+ * Entries are sealed shortly after insert (off the ingest hot path) in receipt order. Entries outlive pruned
+ * events: a pruned event's entry keeps its content_hash as a checkpoint, so the chain still verifies.
+ * Changing one stored byte of an event, or removing/reordering an entry, breaks the chain at that point.
+ */
+import { createHash } from 'node:crypto';
+
+export const GENESIS = '0'.repeat(64);
+
+export interface AuditContent {
+  source: string;
+  eventKey: string;
+  receivedAt: number;
+  headers: Record<string, string>;
+  payload: Buffer;
+}
+
+/** Canonical, unambiguous encoding: length-prefixed fields, headers sorted by name. */
+export function contentHash(content: AuditContent): string {
+  const hash = createHash('sha256');
+  const field = (value: string | Buffer) => {
+    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+    hash.update(`${bytes.length}:`);
+    hash.update(bytes);
+  };
+  field(content.source);
+  field(content.eventKey);
+  field(String(content.receivedAt));
+  const names = Object.keys(content.headers).sort();
+  field(String(names.length));
+  for (const name of names) {
+    field(name);
+    field(content.headers[name]!);
+  }
+  field(createHash('sha256').update(content.payload).digest());
+  return hash.digest('hex');
+}
+
+export function entryHash(previous: string, content: string): string {
+  return createHash('sha256').update(previous).update(':').update(content).digest('hex');
+}
+
+export interface AuditEntry {
+  seq: number;
+  eventId: string;
+  contentHash: string;
+  prevHash: string;
+  entryHash: string;
+  /** The event as stored now, or null when it was pruned (its contentHash then stands as a checkpoint). */
+  event: AuditContent | null;
+}
+
+export type ChainVerdict =
+  | { ok: true; entries: number; head: string }
+  | { ok: false; entries: number; brokenAt: { seq: number; eventId: string; reason: string } };
+
+/** Walk one source's entries in order; report the first broken link. `previous` continues an earlier walk. */
+export function verifyEntries(entries: Iterable<AuditEntry>, previous = GENESIS, counted = 0): ChainVerdict {
+  let head = previous;
+  let count = counted;
+  for (const entry of entries) {
+    const broken = (reason: string): ChainVerdict => ({ ok: false, entries: count, brokenAt: { seq: entry.seq, eventId: entry.eventId, reason } });
+    if (entry.prevHash !== head) return broken('previous hash does not match the entry before it (an entry was removed, inserted or reordered)');
+    if (entry.event && contentHash(entry.event) !== entry.contentHash) return broken('stored event content differs from what was sealed');
+    if (entryHash(entry.prevHash, entry.contentHash) !== entry.entryHash) return broken('entry hash does not match its contents');
+    head = entry.entryHash;
+    count++;
+  }
+  return { ok: true, entries: count, head };
+}

@@ -1,0 +1,47 @@
+/**
+ * GoCardless: `Webhook-Signature: <hex HMAC-SHA256 of the raw body>` keyed by the endpoint secret.
+ * The body batches events: `{"events":[...]}`; each item becomes its own event with its own bytes as payload,
+ * key = item `id`, type = `${resource_type}.${action}`, createdAt = item `created_at`. An empty batch verifies
+ * and stores nothing. No timestamp is signed: dedup by event id is the replay defence.
+ */
+import { findMatchingSecret, hmac, parseHexDigest } from './crypto.ts';
+import { epochSeconds, isObject, nonEmptyString, parseJsonObject } from './json.ts';
+import { header } from './request.ts';
+import type { Provider, SignInput, SignedOutput, VerifiedEvent, VerifyResult } from './types.ts';
+
+/** One VerifiedEvent per item, or null when the batch or any item is not the documented shape. */
+function readEvents(raw: Buffer): VerifiedEvent[] | null {
+  const items = parseJsonObject(raw)?.events;
+  if (!Array.isArray(items)) return null;
+  const events: VerifiedEvent[] = [];
+  for (const item of items as unknown[]) {
+    if (!isObject(item)) return null;
+    const id = nonEmptyString(item.id);
+    const resource = nonEmptyString(item.resource_type, 100);
+    const action = nonEmptyString(item.action, 100);
+    if (!id || !resource || !action) return null;
+    events.push({ key: id, type: `${resource}.${action}`, createdAt: epochSeconds(item.created_at), payload: Buffer.from(JSON.stringify(item)) });
+  }
+  return events;
+}
+
+export const gocardless: Provider = {
+  name: 'gocardless',
+
+  verify(req, secrets, nowMs): VerifyResult {
+    const value = header(req, 'webhook-signature');
+    if (value === null) return { ok: false, reason: 'missing_signature' };
+    const digest = parseHexDigest(value, 32);
+    if (!digest) return { ok: false, reason: 'malformed_signature' };
+    const label = findMatchingSecret(secrets, nowMs, (s) => hmac('sha256', s.value, req.rawBody), [digest]);
+    if (label === null) return { ok: false, reason: 'invalid_signature' };
+    const events = readEvents(req.rawBody);
+    if (!events) return { ok: false, reason: 'invalid_payload' };
+    return { ok: true, secretLabel: label, events };
+  },
+
+  sign({ body, secret }: SignInput): SignedOutput {
+    const bytes = Buffer.from(body);
+    return { headers: { 'webhook-signature': hmac('sha256', secret, bytes).toString('hex'), 'content-type': 'application/json' }, body: bytes };
+  },
+};

@@ -1,0 +1,40 @@
+/**
+ * Razorpay: `X-Razorpay-Signature: <hex HMAC-SHA256 of the raw body>` keyed by the webhook secret.
+ * Event key: `X-Razorpay-Event-Id` (body hash if absent); type: body `event`; createdAt: body `created_at`.
+ * No timestamp is signed: dedup is the replay defence. The body must be a JSON object with a string `event`.
+ */
+import { findMatchingSecret, hmac, parseHexDigest } from './crypto.ts';
+import { epochSeconds, nonEmptyString, parseJsonObject } from './json.ts';
+import { bodyHashKey, header, headerToken } from './request.ts';
+import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
+
+export const razorpay: Provider = {
+  name: 'razorpay',
+
+  verify(req, secrets, nowMs): VerifyResult {
+    const value = header(req, 'x-razorpay-signature');
+    if (value === null) return { ok: false, reason: 'missing_signature' };
+    const digest = parseHexDigest(value, 32);
+    if (!digest) return { ok: false, reason: 'malformed_signature' };
+    const label = findMatchingSecret(secrets, nowMs, (s) => hmac('sha256', s.value, req.rawBody), [digest]);
+    if (label === null) return { ok: false, reason: 'invalid_signature' };
+    const body = parseJsonObject(req.rawBody);
+    const type = nonEmptyString(body?.event);
+    if (!body || !type) return { ok: false, reason: 'invalid_payload' };
+    const key = headerToken(req, 'x-razorpay-event-id') ?? bodyHashKey(req.rawBody);
+    return { ok: true, secretLabel: label, events: [{ key, type, createdAt: epochSeconds(body.created_at) }] };
+  },
+
+  /** Extra input: `eventId` (default: body-derived). */
+  sign(input: SignInput): SignedOutput {
+    const body = Buffer.from(input.body);
+    return {
+      headers: {
+        'x-razorpay-signature': hmac('sha256', input.secret, body).toString('hex'),
+        'x-razorpay-event-id': typeof input.eventId === 'string' ? input.eventId : bodyHashKey(body).slice(0, 14),
+        'content-type': 'application/json',
+      },
+      body,
+    };
+  },
+};

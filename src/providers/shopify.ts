@@ -1,0 +1,42 @@
+/**
+ * Shopify: `X-Shopify-Hmac-Sha256: <base64 HMAC-SHA256 of the raw body>` keyed by the app's client secret.
+ * Event key: `X-Shopify-Webhook-Id`, else `X-Shopify-Event-Id`, else a body hash; type: `X-Shopify-Topic`.
+ * createdAt: `X-Shopify-Triggered-At` when it is RFC 3339. No timestamp is signed: dedup is the replay defence.
+ * The body is not parsed (Shopify can send XML), so any bytes verify.
+ */
+import { findMatchingSecret, hmac, parseBase64Digest } from './crypto.ts';
+import { epochSeconds } from './json.ts';
+import { bodyHashKey, header, headerToken } from './request.ts';
+import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
+
+export const shopify: Provider = {
+  name: 'shopify',
+
+  verify(req, secrets, nowMs): VerifyResult {
+    const value = header(req, 'x-shopify-hmac-sha256');
+    if (value === null) return { ok: false, reason: 'missing_signature' };
+    const digest = parseBase64Digest(value, 32);
+    if (!digest) return { ok: false, reason: 'malformed_signature' };
+    const label = findMatchingSecret(secrets, nowMs, (s) => hmac('sha256', s.value, req.rawBody), [digest]);
+    if (label === null) return { ok: false, reason: 'invalid_signature' };
+    const key = headerToken(req, 'x-shopify-webhook-id') ?? headerToken(req, 'x-shopify-event-id') ?? bodyHashKey(req.rawBody);
+    const type = headerToken(req, 'x-shopify-topic') ?? 'unknown';
+    const createdAt = epochSeconds(req.headers['x-shopify-triggered-at']?.trim());
+    return { ok: true, secretLabel: label, events: [{ key, type, createdAt }] };
+  },
+
+  /** Extra input: `topic` (default 'orders/create') and `webhookId` (default: body-derived). */
+  sign(input: SignInput): SignedOutput {
+    const body = Buffer.from(input.body);
+    return {
+      headers: {
+        'x-shopify-hmac-sha256': hmac('sha256', input.secret, body).toString('base64'),
+        'x-shopify-topic': typeof input.topic === 'string' ? input.topic : 'orders/create',
+        'x-shopify-webhook-id': typeof input.webhookId === 'string' ? input.webhookId : bodyHashKey(body).slice(0, 36),
+        'x-shopify-triggered-at': new Date(input.timestamp * 1000).toISOString(),
+        'content-type': 'application/json',
+      },
+      body,
+    };
+  },
+};

@@ -1,0 +1,74 @@
+/** Audit chain sealing and retention on SQLite (see src/audit/chain.ts for the hashes). */
+import { contentHash, entryHash, GENESIS, type AuditEntry } from '../../audit/chain.ts';
+import type { Store } from '../types.ts';
+import { guarded } from './errors.ts';
+import type { SqliteDb } from './open.ts';
+
+interface UnsealedRow {
+  id: string;
+  source: string;
+  event_key: string;
+  received_at: number;
+  headers: string;
+  payload: Buffer;
+}
+
+export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'sealAudit' | 'auditSources' | 'listAuditEntries' | 'pruneDelivered'> {
+  const unsealed = db.prepare<[number], UnsealedRow>(
+    `SELECT e.id, e.source, e.event_key, e.received_at, e.headers, e.payload FROM events e
+     WHERE NOT EXISTS (SELECT 1 FROM audit_entries a WHERE a.event_id = e.id) ORDER BY e.seq LIMIT ?`,
+  );
+  const head = db.prepare<[string], { position: number; entry_hash: string }>(
+    'SELECT position, entry_hash FROM audit_entries WHERE source = ? ORDER BY position DESC LIMIT 1',
+  );
+  const append = db.prepare(
+    'INSERT INTO audit_entries (source, position, event_id, content_hash, prev_hash, entry_hash, sealed_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const seal = db.transaction((limit: number, now: number) => {
+    const heads = new Map<string, { position: number; hash: string }>();
+    const rows = unsealed.all(limit);
+    for (const row of rows) {
+      const current = heads.get(row.source) ?? (() => {
+        const h = head.get(row.source);
+        return h ? { position: h.position, hash: h.entry_hash } : { position: 0, hash: GENESIS };
+      })();
+      const content = contentHash({ source: row.source, eventKey: row.event_key, receivedAt: row.received_at, headers: JSON.parse(row.headers) as Record<string, string>, payload: row.payload });
+      const next = { position: current.position + 1, hash: entryHash(current.hash, content) };
+      append.run(row.source, next.position, row.id, content, current.hash, next.hash, now);
+      heads.set(row.source, next);
+    }
+    return rows.length;
+  });
+
+  const entries = db.prepare<[string, number, number], Record<string, unknown>>(
+    `SELECT a.position, a.event_id, a.content_hash, a.prev_hash, a.entry_hash, e.event_key, e.received_at, e.headers, e.payload
+     FROM audit_entries a LEFT JOIN events e ON e.id = a.event_id
+     WHERE a.source = ? AND a.position > ? ORDER BY a.position LIMIT ?`,
+  );
+  const prune = db.prepare(
+    `DELETE FROM events WHERE status = 'delivered' AND received_at < @before AND (@source IS NULL OR source = @source)
+     AND EXISTS (SELECT 1 FROM audit_entries a WHERE a.event_id = events.id)`,
+  );
+
+  return {
+    sealAudit: (limit, now) => guarded(() => seal.immediate(limit, now)),
+    auditSources: () => guarded(() => db.prepare('SELECT DISTINCT source FROM audit_entries ORDER BY source').pluck().all() as string[]),
+    listAuditEntries: (source, afterPosition, limit) =>
+      guarded(() =>
+        entries.all(source, afterPosition, limit).map(
+          (r): AuditEntry => ({
+            seq: r.position as number,
+            eventId: r.event_id as string,
+            contentHash: r.content_hash as string,
+            prevHash: r.prev_hash as string,
+            entryHash: r.entry_hash as string,
+            event:
+              r.payload === null
+                ? null
+                : { source, eventKey: r.event_key as string, receivedAt: r.received_at as number, headers: JSON.parse(r.headers as string) as Record<string, string>, payload: r.payload as Buffer },
+          }),
+        ),
+      ),
+    pruneDelivered: (before, source) => guarded(() => prune.run({ before, source: source ?? null }).changes),
+  };
+}

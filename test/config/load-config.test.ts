@@ -1,0 +1,104 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/load.ts';
+import { makeTempDir } from '../helpers/inbox.ts';
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig from the environment', () => {
+  it('applies the seed defaults', () => {
+    const dir = makeTempDir();
+    const config = loadConfig({ env: {}, cwd: dir });
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 8000, adminToken: null, databaseUrl: null });
+    expect(config.databasePath).toBe(join(dir, 'data/app.db'));
+    expect(config.sources).toEqual([expect.objectContaining({ name: 'provider', path: '/webhooks/provider', provider: 'stripe', secrets: [], toleranceSeconds: 300, maxBodyBytes: 1048576 })]);
+    expect(Object.isFrozen(config.sources[0])).toBe(true);
+  });
+
+  it('names every invalid variable at once', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ env: { STRIPE_TOLERANCE_SECONDS: 'abc', PORT: '70000', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', STRIPE_WEBHOOK_SECRET: 'sk_live_nope' }, cwd: makeTempDir() }),
+    );
+    expect(problems.join('\n')).toMatch(/STRIPE_TOLERANCE_SECONDS/);
+    expect(problems.join('\n')).toMatch(/PORT/);
+    expect(problems.join('\n')).toMatch(/LOG_LEVEL/);
+    expect(problems.join('\n')).toMatch(/DATABASE_URL/);
+    expect(problems.join('\n')).toMatch(/STRIPE_WEBHOOK_SECRET: secret #0 is not a Stripe webhook secret/);
+    expect(problems.join('\n')).not.toContain('sk_live_nope');
+  });
+
+  it('splits comma-separated secrets for rotation and labels them by position', () => {
+    const config = loadConfig({ env: { STRIPE_WEBHOOK_SECRET: 'whsec_new, whsec_old' }, cwd: makeTempDir() });
+    expect(config.sources[0]!.secrets).toEqual([
+      { value: 'whsec_new', label: '#0' },
+      { value: 'whsec_old', label: '#1' },
+    ]);
+    expect(problemsOf(() => loadConfig({ env: { STRIPE_WEBHOOK_SECRET: 'whsec_a,,whsec_b' }, cwd: makeTempDir() }))).toEqual(['STRIPE_WEBHOOK_SECRET: secret #1 is empty']);
+  });
+});
+
+describe('loadConfig from filab.yaml', () => {
+  it('reads sources and destinations, substituting ${ENV} secrets', () => {
+    const dir = makeTempDir();
+    writeFileSync(
+      join(dir, 'filab.yaml'),
+      `sources:
+  - name: payments
+    provider: stripe
+    secrets:
+      - \${PAY_SECRET}
+      - { value: whsec_old, label: old, expires_at: "2030-01-01T00:00:00Z" }
+destinations:
+  - name: ledger
+    url: http://127.0.0.1:9000/hooks
+    event_types: ["charge.*"]
+    ordering_key: /data/object/id
+`,
+    );
+    const config = loadConfig({ env: { PAY_SECRET: 'whsec_from_env' }, cwd: dir });
+    expect(config.sources[0]).toMatchObject({ name: 'payments', path: '/webhooks/payments', secrets: [{ value: 'whsec_from_env', label: '#0' }, { value: 'whsec_old', label: 'old', expiresAt: Date.parse('2030-01-01T00:00:00Z') }] });
+    expect(config.destinations[0]).toMatchObject({ name: 'ledger', eventTypes: ['charge.*'], orderingKey: '/data/object/id', maxInFlight: 16, retrySchedule: [0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400] });
+  });
+
+  it('lists every problem with its path, and rejects unknown providers', () => {
+    const dir = makeTempDir();
+    writeFileSync(
+      join(dir, 'filab.yaml'),
+      `sources:
+  - name: a
+    provider: stripe-ish
+    secrets: ["\${MISSING_VAR}"]
+  - name: b
+    provider: stripe
+    secrets: [" whsec_padded "]
+    surprise: 1
+destinations:
+  - name: d
+    url: http://127.0.0.1/x
+    handler: both
+`,
+    );
+    const problems = problemsOf(() => loadConfig({ env: {}, cwd: dir }));
+    const text = problems.join('\n');
+    expect(text).toMatch(/sources\[1\]: Unrecognized key: "surprise"|sources\[1\].*surprise/);
+    expect(text).toMatch(/destinations\[0\].*exactly one of url or handler/);
+  });
+
+  it('reports semantic problems when the shape is valid', () => {
+    const dir = makeTempDir();
+    writeFileSync(join(dir, 'filab.yaml'), 'sources:\n  - name: a\n    provider: stripe-ish\n    secrets: ["${MISSING_VAR}"]\n  - name: b\n    provider: stripe\n    secrets: [" whsec_padded "]\n');
+    const text = problemsOf(() => loadConfig({ env: {}, cwd: dir })).join('\n');
+    expect(text).toContain('sources[0].provider: unknown provider "stripe-ish"');
+    expect(text).toContain('sources[0].secrets[0]: environment variable MISSING_VAR is not set');
+    expect(text).toContain('sources[1].secrets[0]: has surrounding whitespace');
+  });
+});

@@ -1,0 +1,38 @@
+/** Build and sign Stripe test events with our own sign() (itself cross-checked against the stripe library). */
+import { randomUUID } from 'node:crypto';
+import { stripe } from '../../src/providers/stripe.ts';
+
+export const SECRET = 'whsec_test_3f9a1c2b7d';
+
+export function stripeEvent(overrides: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    id: `evt_${randomUUID().replace(/-/g, '')}`,
+    object: 'event',
+    type: 'payment_intent.succeeded',
+    created: Math.floor(Date.now() / 1000),
+    data: { object: { id: 'pi_123', amount: 2000, currency: 'usd' } },
+    ...overrides,
+  });
+}
+
+export function signedStripe(body: string | Buffer, secret = SECRET, timestamp = Math.floor(Date.now() / 1000)) {
+  return stripe.sign({ body, secret, timestamp });
+}
+
+/** POST a signed Stripe event; returns status, parsed JSON body (or text) and headers. */
+export async function postStripe(url: string, body: string | Buffer, options: { secret?: string; timestamp?: number; headers?: Record<string, string> } = {}) {
+  const signed = signedStripe(body, options.secret, options.timestamp);
+  const response = await fetch(`${url}/webhooks/provider`, {
+    method: 'POST',
+    headers: { ...signed.headers, ...options.headers },
+    body: new Uint8Array(signed.body),
+  });
+  const text = await response.text();
+  let json: unknown = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: response.status, json: json as Record<string, unknown> | null, text, headers: response.headers };
+}
