@@ -1,6 +1,7 @@
 /** buildServer(): the Fastify app with every plugin registered. It never listens; callers do (or inject()). */
 import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { adminRoutes } from '../admin/routes.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/types.ts';
 import type { CommitQueue } from '../ingest/commit-queue.ts';
@@ -48,6 +49,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     deps: { clock: deps.clock, queue: deps.queue, metrics: deps.metrics, router: makeDeliveryRouter(config.destinations), log: deps.logger },
   });
   app.register(publicRoutes, { store, adminGuard });
+  app.register(adminRoutes, { prefix: '/admin/api', deps: { store, config, clock: deps.clock }, adminGuard });
   app.register(methodNotAllowed);
   return app;
 }
