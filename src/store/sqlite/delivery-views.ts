@@ -61,10 +61,10 @@ export function makeSqliteDeliveryViews(db: SqliteDb) {
   }
 
   const receivedBuckets = db.prepare<{ since: number; bucket: number }, { b: number; n: number }>(
-    'SELECT (received_at - @since) / @bucket AS b, count(*) AS n FROM events WHERE received_at >= @since GROUP BY b',
+    'SELECT CAST((received_at - @since) / @bucket AS INTEGER) AS b, count(*) AS n FROM events WHERE received_at >= @since GROUP BY b',
   );
   const failedBuckets = db.prepare<{ since: number; bucket: number }, { b: number; n: number }>(
-    `SELECT (started_at - @since) / @bucket AS b, count(*) AS n FROM attempts
+    `SELECT CAST((started_at - @since) / @bucket AS INTEGER) AS b, count(*) AS n FROM attempts
      WHERE started_at >= @since AND (status_code IS NULL OR status_code < 200 OR status_code > 299) GROUP BY b`,
   );
   function activity(since: number, bucketMs: number): ActivityBucket[] {
