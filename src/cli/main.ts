@@ -1,8 +1,13 @@
 /** The `filab` command line. Each subcommand lives in its own file; this one only wires them up. */
 import { Command } from 'commander';
 import { config as loadDotenv } from 'dotenv';
+import { registerDestinations } from './destinations.ts';
+import { registerEvents } from './events.ts';
+import { registerReplay } from './replay.ts';
+import { registerRetry } from './retry.ts';
 import { registerSend } from './send.ts';
 import { registerServe } from './serve.ts';
+import { registerWorker } from './worker.ts';
 
 // `.env` in the working directory fills in what the real environment does not set (real environment wins).
 loadDotenv({ quiet: true });
@@ -12,5 +17,10 @@ const program = new Command('filab')
   .showHelpAfterError();
 registerServe(program);
 registerSend(program);
+registerWorker(program);
+registerEvents(program);
+registerReplay(program);
+registerRetry(program);
+registerDestinations(program);
 
 await program.parseAsync(process.argv);
