@@ -75,6 +75,10 @@ describe('dashboard in a browser', () => {
     await until(async () => (await rows().count()) === 5, 'five rows');
     const keys = await page.locator('table.events tbody a.key').allInnerTexts();
     expect(keys.sort()).toEqual(['evt_dead_1', 'evt_dead_2', 'evt_ok_1', 'evt_ok_2', 'evt_ok_3']);
+
+    // Live: a new event shows up on page 1 without a reload, marked as new.
+    expect((await postSigned(`${s.url}/webhooks/stripe`, signedStripe({ id: 'evt_live_1' }))).status).toBe(200);
+    await page.locator('table.events tbody tr.fresh a.key', { hasText: 'evt_live_1' }).waitFor({ timeout: 5000 });
     await page.screenshot({ path: `${SHOTS}events.png`, fullPage: true });
 
     await page.selectOption('select[name=status]', 'dead');
@@ -122,7 +126,7 @@ describe('dashboard in a browser', () => {
     await page.click('#nav a[data-view=health]');
     const source = page.locator('[data-test=sources] tr[data-source=stripe]');
     await source.waitFor();
-    expect(await source.locator('[data-test=accepted]').innerText()).toBe('5');
+    expect(await source.locator('[data-test=accepted]').innerText()).toBe('6');
     const destination = page.locator('[data-test=destinations] tr[data-destination=ledger]');
     await destination.waitFor();
     expect(await destination.innerText()).toContain('100%');

@@ -49,6 +49,7 @@ function render() {
 
 function lock(err) {
   unlocked = false;
+  document.body.classList.add('locked');
   unmount?.();
   unmount = null;
   ctx.setLive(false);
@@ -72,6 +73,7 @@ async function unlock() {
     if (err instanceof AuthError) {
       // Nothing typed yet: just ask. A stored token that fails: say so.
       if (token.get() === null && err.status === 401) {
+        document.body.classList.add('locked');
         $('login').hidden = false;
         $('login-error').hidden = true;
         $('token').focus();
@@ -82,6 +84,7 @@ async function unlock() {
     return toast(`Cannot reach the admin API: ${err.message}`, 'error');
   }
   unlocked = true;
+  document.body.classList.remove('locked');
   $('login').hidden = true;
   $('forget').hidden = token.get() === null;
   render();

@@ -59,7 +59,7 @@ export function mount(root, route, ctx) {
         h('td', {}, h('button.ghost.small', { type: 'button', 'data-test': 'replay-row', onclick: (e) => replayOne(d, e.currentTarget) }, 'Replay')),
       ),
     );
-    if (rows.length === 0) rows.push(h('tr.empty', {}, h('td', { colspan: 9 }, state.status === 'dead' ? 'No dead deliveries. 🎉' : 'No failing deliveries.')));
+    if (rows.length === 0) rows.push(h('tr.empty', {}, h('td', { colspan: 9 }, state.status === 'dead' ? 'No dead deliveries.' : 'No failing deliveries.')));
     replace(body, rows);
     pager.loaded(page.next_cursor, page.deliveries.length);
     retryButton.disabled = page.deliveries.length === 0;
