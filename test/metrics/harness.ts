@@ -27,9 +27,11 @@ export interface StartOptions {
   yaml?: string;
   clock?: Clock;
   logger?: pino.Logger;
+  /** Run the delivery worker (default true). */
+  worker?: boolean;
 }
 
-export async function startInbox({ env = {}, yaml, clock, logger }: StartOptions = {}): Promise<Started> {
+export async function startInbox({ env = {}, yaml, clock, logger, worker }: StartOptions = {}): Promise<Started> {
   const dir = mkdtempSync(join(tmpdir(), 'filab-ops-'));
   if (yaml !== undefined) writeFileSync(join(dir, 'filab.yaml'), yaml);
   const config = loadConfig({
@@ -37,7 +39,12 @@ export async function startInbox({ env = {}, yaml, clock, logger }: StartOptions
     cwd: dir,
     ...(yaml !== undefined ? { configPath: 'filab.yaml' } : {}),
   });
-  const inbox = await createInbox({ config, logger: logger ?? makeLogger('silent', { pretty: false }), ...(clock ? { clock } : {}) });
+  const inbox = await createInbox({
+    config,
+    logger: logger ?? makeLogger('silent', { pretty: false }),
+    ...(clock ? { clock } : {}),
+    ...(worker !== undefined ? { worker } : {}),
+  });
   const url = await inbox.listen(0);
   return {
     inbox,
