@@ -1,27 +1,28 @@
 /** The health chart's series from real stored events and attempts, walked with an injected clock. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { makeManualClock } from '../../src/clock.ts';
-import { postSigned, SECRET, signedStripe, startInbox, stripeToDestinationsYaml, type Started } from '../metrics/harness.ts';
+import { postSigned, SECRET, signedEvent, stripeToDestinationsYaml } from '../metrics/harness.ts';
+import { startTestInbox, type TestInbox } from '../helpers/inbox.ts';
 import { startReceiver, until, type Receiver } from '../metrics/receiver.ts';
 
 const MINUTE = 60_000;
 const thisMinute = Math.floor(Date.now() / MINUTE) * MINUTE;
 // Four minutes ago plus 10 s, so the first events land in bucket 1 of a 5-minute window ending 3 minutes later.
 const clock = makeManualClock(thisMinute - 4 * MINUTE + 10_000);
-let s: Started;
+let s: TestInbox;
 let receiver: Receiver;
 
 beforeAll(async () => {
   receiver = await startReceiver();
   receiver.down = true;
-  s = await startInbox({ clock, env: { STRIPE_SECRET: SECRET }, yaml: stripeToDestinationsYaml([{ name: 'ledger', url: receiver.url, retrySchedule: [0] }]) });
+  s = await startTestInbox({ clock, env: { STRIPE_SECRET: SECRET }, yaml: stripeToDestinationsYaml([{ name: 'ledger', url: receiver.url, retrySchedule: [0] }]) });
 });
 afterAll(async () => {
-  await s.stop();
+  await s.close();
   await receiver.close();
 });
 
-const send = (id: string) => postSigned(`${s.url}/webhooks/stripe`, signedStripe({ id, timestamp: Math.floor(clock.now() / 1000) }));
+const send = (id: string) => postSigned(`${s.url}/webhooks/stripe`, signedEvent({ id, timestamp: Math.floor(clock.now() / 1000) }));
 
 it('counts events received and failed attempts per minute, every bucket present', async () => {
   expect((await send('evt_a1')).status).toBe(200);

@@ -6,7 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postSigned, SECRET, signedStripe, startInbox, stripeToDestinationsYaml, type Started } from '../metrics/harness.ts';
+import { postSigned, SECRET, signedEvent, stripeToDestinationsYaml } from '../metrics/harness.ts';
+import { startTestInbox, type TestInbox } from '../helpers/inbox.ts';
 import { startReceiver, until, type Receiver } from '../metrics/receiver.ts';
 
 const TOKEN = 'browser-test-token-7f3a';
@@ -16,7 +17,7 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 
 let browser: Browser;
 let receiver: Receiver;
-let s: Started;
+let s: TestInbox;
 let page: Page;
 /** Script errors and console errors (a CSP violation shows up as one) from every page. */
 const pageErrors: string[] = [];
@@ -29,14 +30,14 @@ async function settled(keys: string[]): Promise<boolean> {
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   receiver = await startReceiver();
-  s = await startInbox({
+  s = await startTestInbox({
     env: { ADMIN_TOKEN: TOKEN, STRIPE_SECRET: SECRET },
     yaml: stripeToDestinationsYaml([{ name: 'ledger', url: receiver.url, retrySchedule: [0] }]),
   });
   const hook = `${s.url}/webhooks/stripe`;
   receiver.failKeys = new Set(['evt_dead_1', 'evt_dead_2']);
-  for (const id of ['evt_ok_1', 'evt_ok_2', 'evt_ok_3']) expect((await postSigned(hook, signedStripe({ id }))).status).toBe(200);
-  for (const id of ['evt_dead_1', 'evt_dead_2']) expect((await postSigned(hook, signedStripe({ id, type: 'charge.failed' }))).status).toBe(200);
+  for (const id of ['evt_ok_1', 'evt_ok_2', 'evt_ok_3']) expect((await postSigned(hook, signedEvent({ id }))).status).toBe(200);
+  for (const id of ['evt_dead_1', 'evt_dead_2']) expect((await postSigned(hook, signedEvent({ id, type: 'charge.failed' }))).status).toBe(200);
   await until(() => settled(['evt_ok_1', 'evt_ok_2', 'evt_ok_3', 'evt_dead_1', 'evt_dead_2']), 'the first deliveries to settle');
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
@@ -48,7 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await s?.stop();
+  await s?.close();
   await receiver?.close();
 });
 
@@ -77,7 +78,7 @@ describe('dashboard in a browser', () => {
     expect(keys.sort()).toEqual(['evt_dead_1', 'evt_dead_2', 'evt_ok_1', 'evt_ok_2', 'evt_ok_3']);
 
     // Live: a new event shows up on page 1 without a reload, marked as new.
-    expect((await postSigned(`${s.url}/webhooks/stripe`, signedStripe({ id: 'evt_live_1' }))).status).toBe(200);
+    expect((await postSigned(`${s.url}/webhooks/stripe`, signedEvent({ id: 'evt_live_1' }))).status).toBe(200);
     await page.locator('table.events tbody tr.fresh a.key', { hasText: 'evt_live_1' }).waitFor({ timeout: 5000 });
     await page.screenshot({ path: `${SHOTS}events.png`, fullPage: true });
 

@@ -1,14 +1,15 @@
 /** How the dashboard is served: strict security headers, the loopback rule, and its own guarded endpoints. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStaticFiles } from '../../src/dashboard/static-files.ts';
-import { postSigned, signedStripe, startInbox, type Started } from '../metrics/harness.ts';
+import { postSigned, SECRET, signedEvent } from '../metrics/harness.ts';
+import { startTestInbox, type TestInbox } from '../helpers/inbox.ts';
 
 describe('dashboard files', () => {
-  let s: Started;
+  let s: TestInbox;
   beforeAll(async () => {
-    s = await startInbox({ env: { ADMIN_TOKEN: 'dash-token-1' } });
+    s = await startTestInbox({ env: { STRIPE_WEBHOOK_SECRET: SECRET, ADMIN_TOKEN: 'dash-token-1' } });
   });
-  afterAll(() => s.stop());
+  afterAll(() => s.close());
 
   it('serves the shell with a strict CSP, nosniff and no framing', async () => {
     const res = await fetch(`${s.url}/dashboard`);
@@ -44,7 +45,7 @@ describe('dashboard files', () => {
   });
 
   it('guards its endpoints with the admin token', async () => {
-    await postSigned(`${s.url}/webhooks/provider`, signedStripe({ id: 'evt_dash_1' }));
+    await postSigned(`${s.url}/webhooks/provider`, signedEvent({ id: 'evt_dash_1' }));
     expect((await fetch(`${s.url}/admin/api/ingest-stats`)).status).toBe(401);
     expect((await fetch(`${s.url}/admin/api/ingest-stats`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
     const res = await fetch(`${s.url}/admin/api/ingest-stats`, { headers: { authorization: 'Bearer dash-token-1' } });
@@ -67,7 +68,7 @@ describe('dashboard files', () => {
 
 describe('dashboard without ADMIN_TOKEN', () => {
   it('is loopback only, shell included', async () => {
-    const s = await startInbox();
+    const s = await startTestInbox({ env: { STRIPE_WEBHOOK_SECRET: SECRET } });
     try {
       const remote = await s.inbox.server.inject({ method: 'GET', url: '/dashboard', remoteAddress: '192.0.2.7' });
       expect(remote.statusCode).toBe(403);
@@ -75,7 +76,7 @@ describe('dashboard without ADMIN_TOKEN', () => {
       expect((await s.inbox.server.inject({ method: 'GET', url: '/admin/api/ingest-stats', remoteAddress: '192.0.2.7' })).statusCode).toBe(403);
       expect((await s.inbox.server.inject({ method: 'GET', url: '/dashboard', remoteAddress: '127.0.0.1' })).statusCode).toBe(200);
     } finally {
-      await s.stop();
+      await s.close();
     }
   });
 });

@@ -23,6 +23,10 @@ export interface TestInboxOptions {
   /** YAML written to <dir>/filab.yaml before loading. */
   yaml?: string;
   clock?: Clock;
+  /** Log here instead of the captured debug logger (then `logs` stays empty). */
+  logger?: pino.Logger;
+  /** Run the delivery worker (default true). */
+  worker?: boolean;
 }
 
 export function makeTempDir(prefix = 'filab-test-'): string {
@@ -40,8 +44,13 @@ export async function startTestInbox(options: TestInboxOptions = {}): Promise<Te
       done();
     },
   });
-  const logger = pino({ level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
-  const inbox = await createInbox({ config, logger, ...(options.clock ? { clock: options.clock } : {}) });
+  const logger = options.logger ?? pino({ level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
+  const inbox = await createInbox({
+    config,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.worker !== undefined ? { worker: options.worker } : {}),
+  });
   const url = await inbox.listen(0);
   return {
     inbox,

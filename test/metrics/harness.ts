@@ -1,61 +1,10 @@
 /**
- * Test harness shared by the metrics and dashboard tests: a real inbox on a real socket (127.0.0.1, port 0)
- * over a real SQLite file in a fresh temp dir, signed Stripe requests, and a Prometheus text reader.
+ * Helpers for the metrics and dashboard tests, on top of test/helpers: signed Stripe requests to any source
+ * path, a Prometheus text reader, and the YAML of a Stripe source delivering to local destinations.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Clock } from '../../src/clock.ts';
-import { loadConfig } from '../../src/config/load.ts';
-import { createInbox, type Inbox } from '../../src/inbox.ts';
-import { makeLogger } from '../../src/log.ts';
-import { stripe } from '../../src/providers/stripe.ts';
-import type { pino } from 'pino';
+import { SECRET, signedStripe, stripeEvent } from '../helpers/stripe.ts';
 
-export const SECRET = 'whsec_test_metrics_secret_0123456789';
-
-export interface Started {
-  inbox: Inbox;
-  url: string;
-  dir: string;
-  stop(): Promise<void>;
-}
-
-export interface StartOptions {
-  env?: Record<string, string>;
-  /** filab.yaml contents; without it the seed's single Stripe source at /webhooks/provider. */
-  yaml?: string;
-  clock?: Clock;
-  logger?: pino.Logger;
-  /** Run the delivery worker (default true). */
-  worker?: boolean;
-}
-
-export async function startInbox({ env = {}, yaml, clock, logger, worker }: StartOptions = {}): Promise<Started> {
-  const dir = mkdtempSync(join(tmpdir(), 'filab-ops-'));
-  if (yaml !== undefined) writeFileSync(join(dir, 'filab.yaml'), yaml);
-  const config = loadConfig({
-    env: { STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_PATH: join(dir, 'app.db'), LOG_LEVEL: 'silent', ...env },
-    cwd: dir,
-    ...(yaml !== undefined ? { configPath: 'filab.yaml' } : {}),
-  });
-  const inbox = await createInbox({
-    config,
-    logger: logger ?? makeLogger('silent', { pretty: false }),
-    ...(clock ? { clock } : {}),
-    ...(worker !== undefined ? { worker } : {}),
-  });
-  const url = await inbox.listen(0);
-  return {
-    inbox,
-    url,
-    dir,
-    async stop() {
-      await inbox.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+export { SECRET };
 
 export interface StripeEventInput {
   id: string;
@@ -66,10 +15,9 @@ export interface StripeEventInput {
   extra?: Record<string, unknown>;
 }
 
-/** A Stripe-signed request: headers and the exact body bytes. */
-export function signedStripe({ id, type = 'payment_intent.succeeded', timestamp = Math.floor(Date.now() / 1000), secret = SECRET, extra = {} }: StripeEventInput) {
-  const body = JSON.stringify({ id, object: 'event', type, created: timestamp, data: { object: { id: `pi_${id}`, amount: 2000, currency: 'usd' } }, ...extra });
-  return stripe.sign({ body, secret, timestamp });
+/** A Stripe-signed request for one event: headers and the exact body bytes. */
+export function signedEvent({ id, type = 'payment_intent.succeeded', timestamp = Math.floor(Date.now() / 1000), secret = SECRET, extra = {} }: StripeEventInput) {
+  return signedStripe(stripeEvent({ id, type, created: timestamp, data: { object: { id: `pi_${id}`, amount: 2000, currency: 'usd' } }, ...extra }), secret, timestamp);
 }
 
 export async function postSigned(url: string, signed: { headers: Record<string, string>; body: Buffer }): Promise<Response> {

@@ -1,7 +1,8 @@
 /** Ingest log lines: JSON, one per request, with the request id the client saw, and nothing secret. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLogger } from '../../src/log.ts';
-import { postSigned, SECRET, signedStripe, startInbox, type Started } from './harness.ts';
+import { postSigned, SECRET, signedEvent } from './harness.ts';
+import { startTestInbox, type TestInbox } from '../helpers/inbox.ts';
 
 function capture(level: string) {
   const lines: Record<string, unknown>[] = [];
@@ -20,19 +21,19 @@ function capture(level: string) {
 
 describe('ingest logs at info', () => {
   const log = capture('info');
-  let s: Started;
+  let s: TestInbox;
   const ids: Record<string, string> = {};
   let signatureHeader = '';
   beforeAll(async () => {
-    s = await startInbox({ logger: log.logger });
+    s = await startTestInbox({ logger: log.logger, env: { STRIPE_WEBHOOK_SECRET: SECRET } });
     const hook = `${s.url}/webhooks/provider`;
-    const signed = signedStripe({ id: 'evt_log1', extra: { customer_note: 'PAYLOAD-MARKER' } });
+    const signed = signedEvent({ id: 'evt_log1', extra: { customer_note: 'PAYLOAD-MARKER' } });
     signatureHeader = signed.headers['stripe-signature']!;
     ids.accepted = (await postSigned(hook, signed)).headers.get('x-request-id')!;
     ids.replay = (await postSigned(hook, signed)).headers.get('x-request-id')!;
-    ids.rejected = (await postSigned(hook, signedStripe({ id: 'evt_log2', secret: 'whsec_wrong_secret_value' }))).headers.get('x-request-id')!;
+    ids.rejected = (await postSigned(hook, signedEvent({ id: 'evt_log2', secret: 'whsec_wrong_secret_value' }))).headers.get('x-request-id')!;
   });
-  afterAll(() => s.stop());
+  afterAll(() => s.close());
 
   const lineFor = (reqId: string) => log.lines.filter((l) => l.reqId === reqId);
 
@@ -57,12 +58,12 @@ describe('ingest logs at info', () => {
 describe('logger settings', () => {
   it('LOG_LEVEL=warn drops the per-request info lines', async () => {
     const log = capture('warn');
-    const s = await startInbox({ logger: log.logger, env: { LOG_LEVEL: 'warn' } });
+    const s = await startTestInbox({ logger: log.logger, env: { STRIPE_WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'warn' } });
     try {
-      expect((await postSigned(`${s.url}/webhooks/provider`, signedStripe({ id: 'evt_quiet' }))).status).toBe(200);
+      expect((await postSigned(`${s.url}/webhooks/provider`, signedEvent({ id: 'evt_quiet' }))).status).toBe(200);
       expect(log.lines.filter((l) => (l.level as number) < 40)).toEqual([]);
     } finally {
-      await s.stop();
+      await s.close();
     }
   });
 

@@ -2,27 +2,28 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postSigned, sample, SECRET, signedStripe, startInbox, type Started } from './harness.ts';
+import { postSigned, sample, SECRET, signedEvent } from './harness.ts';
+import { startTestInbox, type TestInbox } from '../helpers/inbox.ts';
 
 describe('/metrics after an ingest scenario', () => {
-  let s: Started;
+  let s: TestInbox;
   let text: string;
   beforeAll(async () => {
-    s = await startInbox();
+    s = await startTestInbox({ env: { STRIPE_WEBHOOK_SECRET: SECRET } });
     const hook = `${s.url}/webhooks/provider`;
     const now = Math.floor(Date.now() / 1000);
-    for (const id of ['evt_m1', 'evt_m2', 'evt_m3']) expect((await postSigned(hook, signedStripe({ id }))).status).toBe(200);
-    expect((await postSigned(hook, signedStripe({ id: 'evt_m1' }))).status).toBe(200); // replay
-    expect((await postSigned(hook, signedStripe({ id: 'evt_bad', secret: 'whsec_not_the_right_one' }))).status).toBe(400);
-    expect((await postSigned(hook, signedStripe({ id: 'evt_bad2', secret: 'whsec_not_the_right_one' }))).status).toBe(400);
-    expect((await postSigned(hook, signedStripe({ id: 'evt_old', timestamp: now - 3600 }))).status).toBe(400);
+    for (const id of ['evt_m1', 'evt_m2', 'evt_m3']) expect((await postSigned(hook, signedEvent({ id }))).status).toBe(200);
+    expect((await postSigned(hook, signedEvent({ id: 'evt_m1' }))).status).toBe(200); // replay
+    expect((await postSigned(hook, signedEvent({ id: 'evt_bad', secret: 'whsec_not_the_right_one' }))).status).toBe(400);
+    expect((await postSigned(hook, signedEvent({ id: 'evt_bad2', secret: 'whsec_not_the_right_one' }))).status).toBe(400);
+    expect((await postSigned(hook, signedEvent({ id: 'evt_old', timestamp: now - 3600 }))).status).toBe(400);
     expect((await fetch(hook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(400);
     const res = await fetch(`${s.url}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     text = await res.text();
   });
-  afterAll(() => s.stop());
+  afterAll(() => s.close());
 
   it('counts ingest requests by source and outcome, rejections by reason code', () => {
     const count = (outcome: string) => sample(text, 'filab_ingest_requests_total', { source: 'provider', outcome });
@@ -53,7 +54,7 @@ describe('/metrics after an ingest scenario', () => {
 
 describe('/metrics access rule', () => {
   it('with ADMIN_TOKEN: refuses no token and a wrong token, answers the right one', async () => {
-    const s = await startInbox({ env: { ADMIN_TOKEN: 'ops-token-123' } });
+    const s = await startTestInbox({ env: { STRIPE_WEBHOOK_SECRET: SECRET, ADMIN_TOKEN: 'ops-token-123' } });
     try {
       const none = await fetch(`${s.url}/metrics`);
       expect(none.status).toBe(401);
@@ -63,12 +64,12 @@ describe('/metrics access rule', () => {
       expect(ok.status).toBe(200);
       expect(await ok.text()).toContain('filab_ingest_requests_total');
     } finally {
-      await s.stop();
+      await s.close();
     }
   });
 
   it('without ADMIN_TOKEN: loopback only', async () => {
-    const s = await startInbox();
+    const s = await startTestInbox({ env: { STRIPE_WEBHOOK_SECRET: SECRET } });
     try {
       const remote = await s.inbox.server.inject({ method: 'GET', url: '/metrics', remoteAddress: '10.1.2.3' });
       expect(remote.statusCode).toBe(403);
@@ -76,25 +77,25 @@ describe('/metrics access rule', () => {
       const local = await s.inbox.server.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1' });
       expect(local.statusCode).toBe(200);
     } finally {
-      await s.stop();
+      await s.close();
     }
   });
 });
 
 describe('/ready', () => {
   it('is ready when the database answers and every migration is applied', async () => {
-    const s = await startInbox();
+    const s = await startTestInbox({ env: { STRIPE_WEBHOOK_SECRET: SECRET } });
     try {
       const res = await fetch(`${s.url}/ready`);
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ status: 'ready', store: 'sqlite' });
     } finally {
-      await s.stop();
+      await s.close();
     }
   });
 
   it('answers 503 naming the migration the database lacks', async () => {
-    const s = await startInbox();
+    const s = await startTestInbox({ env: { STRIPE_WEBHOOK_SECRET: SECRET } });
     try {
       const db = new Database(join(s.dir, 'app.db'));
       db.prepare('DELETE FROM schema_migrations WHERE version = 1').run();
@@ -108,19 +109,19 @@ describe('/ready', () => {
       // Liveness is a different question: the process and the database are fine.
       expect((await fetch(`${s.url}/health`)).status).toBe(200);
     } finally {
-      await s.stop();
+      await s.close();
     }
   });
 
   it('answers 503 when the database is gone', async () => {
-    const s = await startInbox();
+    const s = await startTestInbox({ env: { STRIPE_WEBHOOK_SECRET: SECRET } });
     try {
       await s.inbox.store.close();
       const res = await fetch(`${s.url}/ready`);
       expect(res.status).toBe(503);
       expect(await res.json()).toEqual({ detail: 'Not ready: Database unreachable', code: 'not_ready' });
     } finally {
-      await s.stop();
+      await s.close();
     }
   });
 });

@@ -3,12 +3,13 @@
  * rejected, and what the local receiver actually got (delivered = its 2xx answers, attempts = its requests).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postSigned, sample, SECRET, signedStripe, startInbox, stripeToDestinationsYaml, type Started } from './harness.ts';
+import { postSigned, sample, SECRET, signedEvent, stripeToDestinationsYaml } from './harness.ts';
+import { startTestInbox, type TestInbox } from '../helpers/inbox.ts';
 import { startReceiver, until, type Receiver } from './receiver.ts';
 
 const TOKEN = 'metrics-scenario-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
-let s: Started;
+let s: TestInbox;
 let receiver: Receiver;
 
 async function scrape(): Promise<string> {
@@ -24,7 +25,7 @@ async function allSettled(): Promise<boolean> {
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  s = await startInbox({
+  s = await startTestInbox({
     env: { ADMIN_TOKEN: TOKEN, STRIPE_SECRET: SECRET },
     yaml: stripeToDestinationsYaml([
       { name: 'ledger', url: receiver.url, retrySchedule: [0, 0] },
@@ -33,7 +34,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await s?.stop();
+  await s?.close();
   await receiver?.close();
 });
 
@@ -42,11 +43,11 @@ describe('metrics after a delivery scenario', () => {
     const hook = `${s.url}/webhooks/stripe`;
     receiver.failKeys = new Set(['evt_s_bad']);
     // 4 accepted events: 3 payment_intent (ledger only) + 1 charge (ledger + audit), one of which always fails.
-    for (const id of ['evt_s_1', 'evt_s_2', 'evt_s_bad']) expect((await postSigned(hook, signedStripe({ id }))).status).toBe(200);
-    expect((await postSigned(hook, signedStripe({ id: 'evt_s_charge', type: 'charge.succeeded' }))).status).toBe(200);
-    expect((await postSigned(hook, signedStripe({ id: 'evt_s_1' }))).status).toBe(200); // replay
-    expect((await postSigned(hook, signedStripe({ id: 'evt_s_x', secret: 'whsec_someone_else' }))).status).toBe(400);
-    expect((await postSigned(hook, signedStripe({ id: 'evt_s_y', timestamp: Math.floor(Date.now() / 1000) - 7200 }))).status).toBe(400);
+    for (const id of ['evt_s_1', 'evt_s_2', 'evt_s_bad']) expect((await postSigned(hook, signedEvent({ id }))).status).toBe(200);
+    expect((await postSigned(hook, signedEvent({ id: 'evt_s_charge', type: 'charge.succeeded' }))).status).toBe(200);
+    expect((await postSigned(hook, signedEvent({ id: 'evt_s_1' }))).status).toBe(200); // replay
+    expect((await postSigned(hook, signedEvent({ id: 'evt_s_x', secret: 'whsec_someone_else' }))).status).toBe(400);
+    expect((await postSigned(hook, signedEvent({ id: 'evt_s_y', timestamp: Math.floor(Date.now() / 1000) - 7200 }))).status).toBe(400);
     await until(allSettled, 'every delivery to settle');
 
     // What the receiver saw: ledger x4 events (evt_s_bad twice: schedule [0, 0]) + audit x1.

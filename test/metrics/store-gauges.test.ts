@@ -1,14 +1,15 @@
 /** The scrape-time gauges read the store: waiting deliveries and the age of the oldest, by the injected clock. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { makeManualClock } from '../../src/clock.ts';
-import { postSigned, sample, SECRET, signedStripe, startInbox, stripeToDestinationsYaml, type Started } from './harness.ts';
+import { postSigned, sample, SECRET, signedEvent, stripeToDestinationsYaml } from './harness.ts';
+import { startTestInbox, type TestInbox } from '../helpers/inbox.ts';
 
 const clock = makeManualClock(Date.now());
-let s: Started;
+let s: TestInbox;
 
 beforeAll(async () => {
   // No worker here: deliveries stay pending, as when every worker is down.
-  s = await startInbox({
+  s = await startTestInbox({
     clock,
     worker: false,
     env: { STRIPE_SECRET: SECRET },
@@ -18,10 +19,10 @@ beforeAll(async () => {
     ]),
   });
 });
-afterAll(() => s.stop());
+afterAll(() => s.close());
 
 it('shows waiting deliveries and how old the oldest is', async () => {
-  const send = (id: string) => postSigned(`${s.url}/webhooks/stripe`, signedStripe({ id, timestamp: Math.floor(clock.now() / 1000) }));
+  const send = (id: string) => postSigned(`${s.url}/webhooks/stripe`, signedEvent({ id, timestamp: Math.floor(clock.now() / 1000) }));
   expect((await send('evt_g1')).status).toBe(200);
   clock.advance(30_000);
   expect((await send('evt_g2')).status).toBe(200);
