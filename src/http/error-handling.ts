@@ -21,7 +21,8 @@ export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
   return reply.code(error.status).type('application/json').send(error.body());
 }
 
-function toApiError(error: FastifyError): ApiError {
+/** The `{detail, code}` error any thrown value answers as (also used to count rejections by code). */
+export function toApiError(error: FastifyError): ApiError {
   if (error instanceof ApiError) return error;
   const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
   if (mapped) return new ApiError(mapped);

@@ -75,8 +75,8 @@ export async function handleWebhook(deps: IngestDeps, source: SourceConfig, prov
   return { status: 200, contentType: 'application/json', body: accepted || events.length === 0 ? RECEIVED : REPLAY };
 }
 
+/** Counted by the route's onError hook (routes.ts), with every other refusal (429, 413, 503, ...). */
 function reject(deps: IngestDeps, source: SourceConfig, code: ErrorCode, detail?: string): never {
-  deps.metrics.ingestRequests.inc({ source: source.name, outcome: code });
   deps.log.info({ source: source.name, outcome: code }, 'ingest rejected');
   // The seed's source keeps the seed's exact texts; others may say more.
   throw new ApiError(code, source.fromEnvironment ? undefined : detail);

@@ -7,6 +7,7 @@ import type { SourceConfig } from '../config/types.ts';
 import { getProvider } from '../providers/index.ts';
 import type { SignedRequest } from '../providers/types.ts';
 import { ApiError } from '../errors.ts';
+import { toApiError } from '../http/error-handling.ts';
 import { handleWebhook, type IngestDeps } from './handle-webhook.ts';
 import { makeRateLimiter } from './rate-limit.ts';
 
@@ -26,6 +27,13 @@ export async function ingestRoutes(app: FastifyInstance, { deps, sources, rateLi
       if (wait > 0) throw new ApiError('rate_limited', undefined, wait);
     });
   }
+  // Every refusal is counted here by its code, whoever raised it: the rate limiter, the body parser (413, 415),
+  // the provider's verdict (400s) or the commit queue (503); accepted and replay are counted by handleWebhook.
+  const sourceByPath = new Map(sources.map((s) => [s.path, s.name]));
+  app.addHook('onError', async (request, _reply, error) => {
+    const source = sourceByPath.get(request.routeOptions.url ?? '');
+    if (source !== undefined) deps.metrics.ingestRequests.inc({ source, outcome: toApiError(error).code });
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 

@@ -52,6 +52,34 @@ describe('/metrics after an ingest scenario', () => {
   });
 });
 
+describe('refusals before verification are counted by code too', () => {
+  it('counts 413 from the body limit, 429 from the rate limiter and 503 from storage', async () => {
+    const s = await startTestInbox({
+      env: { STRIPE_SECRET: SECRET },
+      yaml: [
+        'sources:',
+        '  - { name: stripe, provider: stripe, secrets: ["${STRIPE_SECRET}"], max_body_bytes: 400 }',
+        'ingest:',
+        '  rate_limit: { per_second: 0.001, burst: 4 }',
+      ].join('\n'),
+    });
+    try {
+      const hook = `${s.url}/webhooks/stripe`;
+      expect((await postSigned(hook, signedEvent({ id: 'evt_big', extra: { pad: 'x'.repeat(500) } }))).status).toBe(413);
+      expect((await postSigned(hook, signedEvent({ id: 'evt_r1' }))).status).toBe(200);
+      expect((await postSigned(hook, signedEvent({ id: 'evt_r1' }))).status).toBe(200);
+      await s.inbox.store.close();
+      expect((await postSigned(hook, signedEvent({ id: 'evt_r2' }))).status).toBe(503);
+      expect((await postSigned(hook, signedEvent({ id: 'evt_r3' }))).status).toBe(429);
+      const text = (await s.inbox.server.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1' })).body;
+      const count = (outcome: string) => sample(text, 'filab_ingest_requests_total', { source: 'stripe', outcome });
+      expect([count('payload_too_large'), count('accepted'), count('replay'), count('storage_unavailable'), count('rate_limited')]).toEqual([1, 1, 1, 1, 1]);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('/metrics access rule', () => {
   it('with ADMIN_TOKEN: refuses no token and a wrong token, answers the right one', async () => {
     const s = await startTestInbox({ env: { STRIPE_WEBHOOK_SECRET: SECRET, ADMIN_TOKEN: 'ops-token-123' } });
