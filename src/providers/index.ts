@@ -1,4 +1,5 @@
 /** The registry of provider schemes by name. Adding a scheme: one file in this folder, one line here. */
+import { adyen } from './adyen.ts';
 import { github } from './github.ts';
 import { gocardless } from './gocardless.ts';
 import { lemonsqueezy } from './lemonsqueezy.ts';
@@ -22,6 +23,7 @@ export const providers: Readonly<Record<string, Provider>> = {
   square,
   paddle,
   gocardless,
+  adyen,
 };
 
 export const providerNames = Object.keys(providers);
