@@ -9,6 +9,7 @@ import { shopify } from './shopify.ts';
 import { slack } from './slack.ts';
 import { square } from './square.ts';
 import { standardWebhooks } from './standard-webhooks.ts';
+import { twilio } from './twilio.ts';
 import { stripe } from './stripe.ts';
 import type { Provider } from './types.ts';
 
@@ -24,6 +25,7 @@ export const providers: Readonly<Record<string, Provider>> = {
   paddle,
   gocardless,
   adyen,
+  twilio,
 };
 
 export const providerNames = Object.keys(providers);
