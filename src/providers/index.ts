@@ -1,5 +1,6 @@
 /** The registry of provider schemes by name. Adding a scheme: one file in this folder, one line here. */
 import { adyen } from './adyen.ts';
+import { genericHmac } from './generic-hmac.ts';
 import { github } from './github.ts';
 import { gocardless } from './gocardless.ts';
 import { lemonsqueezy } from './lemonsqueezy.ts';
@@ -26,6 +27,7 @@ export const providers: Readonly<Record<string, Provider>> = {
   gocardless,
   adyen,
   twilio,
+  'generic-hmac': genericHmac,
 };
 
 export const providerNames = Object.keys(providers);
