@@ -1,8 +1,19 @@
 /**
- * createInbox(): the whole service as a library object (HTTP ingest, store, later the worker), so
+ * createInbox(): the whole service as a library object (HTTP ingest, store, admin API, delivery worker), so
  * `filab serve`, tests and users embedding it share one composition.
+ *
+ *   const inbox = await createInbox({
+ *     config: loadConfig(),
+ *     handlers: { 'payment_intent.succeeded': async (event) => fulfil(event.data) },
+ *   });
+ *   await inbox.listen();
+ *
+ * A handler named by a destination's `handler:` is bound to it; any other handler becomes a destination of
+ * its own receiving the event types matching its name (a glob). Handlers are called at least once per event:
+ * dedupe on `event.webhookId`.
  */
 import type { FastifyInstance } from 'fastify';
+import type { pino } from 'pino';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config/types.ts';
 import { buildServer } from './http/server.ts';
@@ -11,8 +22,11 @@ import { makeLogger } from './log.ts';
 import { makeMetrics, type Metrics } from './metrics.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/types.ts';
-import type { pino } from 'pino';
 import { startMaintenance } from './audit/service.ts';
+import { implicitHandlerDestinations, type Handlers } from './worker/handlers.ts';
+import { makeWorker, type Worker } from './worker/worker.ts';
+
+export type { EventHandler, Handlers, InboxEvent } from './worker/handlers.ts';
 
 export interface InboxOptions {
   config: Config;
@@ -20,6 +34,14 @@ export interface InboxOptions {
   logger?: pino.Logger;
   /** Use this store instead of opening the configured one (tests, embedding). */
   store?: Store;
+  /** In-process handlers by name (see above). */
+  handlers?: Handlers;
+  /** Run the delivery worker in this process (default true; `filab serve --no-worker` sets false). */
+  worker?: boolean;
+  /** Start the worker's loop at once (default true). Tests with a manual clock pass false and drive worker.runUntilIdle(). */
+  startWorker?: boolean;
+  /** [0, 1) source for retry jitter; tests inject a constant. */
+  random?: () => number;
 }
 
 export interface Inbox {
@@ -27,17 +49,22 @@ export interface Inbox {
   store: Store;
   queue: CommitQueue;
   metrics: Metrics;
+  /** The running configuration: the given one plus the destinations implied by handlers. */
   config: Config;
   /** Audit sealing and retention, also callable on demand. */
   maintenance: ReturnType<typeof startMaintenance>;
+  /** The delivery worker, or null with `worker: false`. */
+  worker: Worker | null;
   /** Listen on config.host:config.port (or the given port); resolves with the base URL. */
   listen(port?: number): Promise<string>;
-  /** Stop taking requests, finish in-flight ones, flush commits, close the database. */
+  /** Stop taking requests, finish in-flight ones and deliveries (within the grace period), close the database. */
   close(): Promise<void>;
 }
 
 export async function createInbox(options: InboxOptions): Promise<Inbox> {
-  const { config } = options;
+  const handlers = options.handlers ?? {};
+  const extra = implicitHandlerDestinations(options.config.destinations, handlers);
+  const config: Config = extra.length ? Object.freeze({ ...options.config, destinations: [...options.config.destinations, ...extra] }) : options.config;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? makeLogger(config.logLevel);
   const store = options.store ?? (await openStore(config));
@@ -55,6 +82,17 @@ export async function createInbox(options: InboxOptions): Promise<Inbox> {
     },
   });
 
+  for (const d of config.destinations) {
+    if (d.handler !== null && !handlers[d.handler] && options.worker !== false) {
+      logger.warn({ destination: d.name, handler: d.handler }, 'no handler registered under this name here: its deliveries wait for a process that has it');
+    }
+  }
+  const worker =
+    options.worker === false
+      ? null
+      : makeWorker({ store, destinations: config.destinations, tuning: config.worker, clock, log: logger, handlers, ...(options.random ? { random: options.random } : {}) });
+  if (options.startWorker !== false) worker?.start();
+
   let closed = false;
   return {
     server,
@@ -63,6 +101,7 @@ export async function createInbox(options: InboxOptions): Promise<Inbox> {
     metrics,
     config,
     maintenance,
+    worker,
     async listen(port = config.port) {
       await server.listen({ host: config.host, port });
       const address = server.server.address();
@@ -76,6 +115,7 @@ export async function createInbox(options: InboxOptions): Promise<Inbox> {
       await server.close();
       await queue.drain();
       await maintenance.stop();
+      await worker?.stop();
       await store.close();
     },
   };

@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { ApiError, type ErrorCode } from '../errors.ts';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { adminRoutes } from '../admin/routes.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/types.ts';
 import type { CommitQueue } from '../ingest/commit-queue.ts';
@@ -63,6 +64,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     deps: { clock: deps.clock, queue: deps.queue, metrics: deps.metrics, router: makeDeliveryRouter(config.destinations), log: deps.logger },
   });
   app.register(publicRoutes, { store, adminGuard });
+  app.register(adminRoutes, { prefix: '/admin/api', deps: { store, config, clock: deps.clock }, adminGuard });
   app.register(methodNotAllowed);
   return app;
 }

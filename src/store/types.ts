@@ -120,6 +120,12 @@ export interface ClaimedDelivery {
   attemptNumber: number;
   /** A manual replay: one extra attempt that never reschedules itself. */
   manual: boolean;
+  /**
+   * Scheduled (non-manual) attempts made since the retry schedule last (re)started: this attempt is step
+   * `scheduleStep` of the schedule (0 = the first). A bulk retry (requeue with manual: false) restarts it at 0;
+   * manual replays do not move it. Absent: taken as attemptNumber - 1.
+   */
+  scheduleStep?: number;
   orderingKey: string | null;
   source: string;
   eventKey: string;
@@ -146,7 +152,10 @@ export type AttemptOutcome =
   | { kind: 'retry'; nextAttemptAt: number }
   /** Schedule exhausted, or a failed manual replay of a dead delivery. */
   | { kind: 'dead' }
-  /** Manual replay failed on a delivery that was not dead: it keeps its previous status and schedule. */
+  /**
+   * Manual replay failed: the delivery goes back to the status and schedule it had when the replay was requested
+   * (a dead delivery stays dead, a failed one keeps its next retry, a delivered one stays delivered).
+   */
   | { kind: 'restore' };
 
 export interface AttemptResult {
@@ -173,6 +182,8 @@ export interface RequeueFilter {
   until?: number;
   /** Mark as a manual replay (one extra attempt) instead of restarting the schedule. */
   manual: boolean;
+  /** At most this many (oldest first), so callers can requeue in batches and show progress. Absent: all. */
+  limit?: number;
 }
 
 export interface DestinationState {
@@ -259,7 +270,10 @@ export interface Store {
   completeAttempt(result: AttemptResult): Promise<boolean>;
   /** Give back every lease a worker holds (graceful shutdown); returns how many. */
   releaseLeases(workerId: string): Promise<number>;
-  /** Make matching deliveries due now; returns how many. Replay = manual: true; bulk retry = manual: false. */
+  /**
+   * Make matching deliveries due now; returns how many. Replay = manual: true; bulk retry = manual: false
+   * (status pending, schedule restarted). Deliveries with a live lease (an attempt in flight) are skipped.
+   */
   requeueDeliveries(filter: RequeueFilter): Promise<number>;
 
   /** Deliveries newest first (dead-letter view); cursor pagination like listEvents. */

@@ -1,13 +1,17 @@
 /**
- * Delivery bookkeeping on SQLite: claim with leases, attempts, requeue, destination states, stats.
- * Claiming runs in one IMMEDIATE transaction, which serialises claimers the way FOR UPDATE SKIP LOCKED does on PostgreSQL.
+ * Delivery bookkeeping on SQLite: claim with leases, attempts, release, requeue. Read-only views live in
+ * delivery-views.ts. Claiming runs in one IMMEDIATE transaction, which serialises claimers across processes
+ * the way FOR UPDATE SKIP LOCKED does on PostgreSQL; max_in_flight is counted from live leases in the table,
+ * so it holds across processes too.
  */
+import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter, Store } from '../types.ts';
+import { makeSqliteDeliveryViews } from './delivery-views.ts';
+import { guarded } from './errors.ts';
 import type { SqliteDb } from './open.ts';
-import type { Store } from '../types.ts';
 
 type DeliveryMethods = Pick<
   Store,
-    | 'subscribeDue'
+  | 'subscribeDue'
   | 'claimDeliveries'
   | 'completeAttempt'
   | 'releaseLeases'
@@ -18,21 +22,190 @@ type DeliveryMethods = Pick<
   | 'listDestinationStates'
   | 'setDestinationDisabled'
   | 'stats'
->;
+> & {
+  /** Tell subscribers that deliveries may be due (index.ts calls it after inserts that created deliveries). */
+  notifyDue(): void;
+};
 
-export function makeSqliteDeliveries(_db: SqliteDb): DeliveryMethods {
-  const todo = (name: string) => () => Promise.reject(new Error(`sqlite ${name}: not built yet (delivery issue)`));
+interface ClaimRow {
+  id: string;
+  event_id: string;
+  destination: string;
+  attempt_count: number;
+  schedule_step: number;
+  manual: number;
+  ordering_key: string | null;
+  source: string;
+  event_key: string;
+  event_type: string;
+  received_at: number;
+  payload: Buffer;
+}
+
+/** Event status from its deliveries: any dead > any failed > all delivered > received (also with none). */
+const RECOMPUTE_EVENT_STATUS = `UPDATE events SET status = (
+  SELECT CASE WHEN sum(status = 'dead') > 0 THEN 'dead'
+              WHEN sum(status = 'failed') > 0 THEN 'failed'
+              WHEN count(*) > 0 AND sum(status = 'delivered') = count(*) THEN 'delivered'
+              ELSE 'received' END
+  FROM deliveries WHERE event_id = @eventId) WHERE id = @eventId`;
+
+export function makeSqliteDeliveries(db: SqliteDb): DeliveryMethods {
+  const listeners = new Set<() => void>();
+  const notifyDue = () => {
+    for (const listener of [...listeners]) listener();
+  };
+
+  const inFlight = db.prepare<[number, string], { n: number }>(
+    'SELECT count(*) AS n FROM deliveries WHERE lease_expires_at > ? AND destination = ?',
+  );
+  const isDisabled = db.prepare<[string], { disabled: number }>('SELECT disabled FROM destination_states WHERE name = ?');
+  // A delivery with an ordering key waits while an earlier one (by seq) of the same destination + key is unfinished.
+  const due = db.prepare<{ now: number; destination: string; limit: number }, ClaimRow>(
+    `SELECT d.id, d.event_id, d.destination, d.attempt_count, d.schedule_step, d.manual, d.ordering_key,
+            e.source, e.event_key, e.event_type, e.received_at, e.payload
+     FROM deliveries d JOIN events e ON e.id = d.event_id
+     WHERE d.destination = @destination AND d.status IN ('pending', 'failed') AND d.next_attempt_at <= @now
+       AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= @now)
+       AND (d.ordering_key IS NULL OR NOT EXISTS (
+         SELECT 1 FROM deliveries p WHERE p.destination = d.destination AND p.ordering_key = d.ordering_key
+           AND p.seq < d.seq AND p.status IN ('pending', 'failed')))
+     ORDER BY d.next_attempt_at, d.seq LIMIT @limit`,
+  );
+  const lease = db.prepare('UPDATE deliveries SET lease_owner = ?, lease_expires_at = ? WHERE id = ?');
+
+  const claim = db.transaction((options: ClaimOptions): ClaimedDelivery[] => {
+    const claimed: ClaimedDelivery[] = [];
+    // Rotate the starting destination so one busy destination cannot take every slot, claim after claim.
+    const start = options.destinations.length ? rotation++ % options.destinations.length : 0;
+    const order = [...options.destinations.slice(start), ...options.destinations.slice(0, start)];
+    for (const destination of order) {
+      const room = Math.min(options.limit - claimed.length, destination.maxInFlight - inFlight.get(options.now, destination.name)!.n);
+      if (room <= 0) continue;
+      if (isDisabled.get(destination.name)?.disabled === 1) continue;
+      for (const row of due.all({ now: options.now, destination: destination.name, limit: room })) {
+        lease.run(options.workerId, options.now + options.leaseMs, row.id);
+        claimed.push({
+          id: row.id,
+          eventId: row.event_id,
+          destination: row.destination,
+          attemptNumber: row.attempt_count + 1,
+          manual: row.manual === 1,
+          scheduleStep: row.schedule_step,
+          orderingKey: row.ordering_key,
+          source: row.source,
+          eventKey: row.event_key,
+          eventType: row.event_type,
+          receivedAt: row.received_at,
+          payload: row.payload,
+        });
+      }
+      if (claimed.length >= options.limit) break;
+    }
+    return claimed;
+  });
+  let rotation = 0;
+
+  const holder = db.prepare<[string, string], { event_id: string; destination: string; attempt_count: number; manual: number }>(
+    'SELECT event_id, destination, attempt_count, manual FROM deliveries WHERE id = ? AND lease_owner = ?',
+  );
+  const insertAttempt = db.prepare(
+    `INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_snippet, manual)
+     VALUES (@id, @deliveryId, @attemptNumber, @startedAt, @durationMs, @statusCode, @error, @responseSnippet, @manual)`,
+  );
+  const finish = {
+    delivered: db.prepare(
+      `UPDATE deliveries SET status = 'delivered', next_attempt_at = NULL, last_error = NULL, manual = 0,
+         replay_prev_status = NULL, replay_prev_next_attempt_at = NULL, schedule_step = schedule_step + (1 - manual),
+         attempt_count = attempt_count + 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now WHERE id = @id`,
+    ),
+    retry: db.prepare(
+      `UPDATE deliveries SET status = 'failed', next_attempt_at = @next, last_error = @error, schedule_step = schedule_step + 1,
+         attempt_count = attempt_count + 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now WHERE id = @id`,
+    ),
+    dead: db.prepare(
+      `UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, last_error = @error, manual = 0,
+         replay_prev_status = NULL, replay_prev_next_attempt_at = NULL, schedule_step = schedule_step + (1 - manual),
+         attempt_count = attempt_count + 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now WHERE id = @id`,
+    ),
+    restore: db.prepare(
+      `UPDATE deliveries SET status = coalesce(replay_prev_status, 'dead'), next_attempt_at = replay_prev_next_attempt_at,
+         last_error = @error, manual = 0, replay_prev_status = NULL, replay_prev_next_attempt_at = NULL,
+         attempt_count = attempt_count + 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now WHERE id = @id`,
+    ),
+  };
+  const recordSuccess = db.prepare(
+    `INSERT INTO destination_states (name, last_success_at, failure_streak) VALUES (?, ?, 0)
+     ON CONFLICT (name) DO UPDATE SET last_success_at = excluded.last_success_at, failure_streak = 0`,
+  );
+  const recordFailure = db.prepare(
+    `INSERT INTO destination_states (name, last_failure_at, failure_streak) VALUES (?, ?, 1)
+     ON CONFLICT (name) DO UPDATE SET last_failure_at = excluded.last_failure_at, failure_streak = failure_streak + 1`,
+  );
+  const recomputeEvent = db.prepare(RECOMPUTE_EVENT_STATUS);
+
+  const complete = db.transaction((result: AttemptResult): boolean => {
+    const row = holder.get(result.deliveryId, result.workerId);
+    if (!row) return false;
+    const now = result.startedAt + result.durationMs;
+    insertAttempt.run({ ...result, id: result.attemptId, attemptNumber: row.attempt_count + 1, manual: row.manual });
+    const error = result.outcome.kind === 'delivered' ? null : (result.error ?? (result.statusCode !== null ? `HTTP ${result.statusCode}` : 'failed'));
+    const params = { id: result.deliveryId, now, error, next: result.outcome.kind === 'retry' ? result.outcome.nextAttemptAt : null };
+    const statement = finish[result.outcome.kind];
+    statement.run(result.outcome.kind === 'delivered' ? { id: params.id, now } : result.outcome.kind === 'retry' ? params : { id: params.id, now, error });
+    if (result.outcome.kind === 'delivered') recordSuccess.run(row.destination, now);
+    else recordFailure.run(row.destination, now);
+    recomputeEvent.run({ eventId: row.event_id });
+    return true;
+  });
+
+  const release = db.prepare('UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?');
+
+  function requeue(filter: RequeueFilter): number {
+    if (filter.statuses.length === 0) return 0;
+    const where = ['d.status IN (SELECT value FROM json_each(@statuses))', '(d.lease_expires_at IS NULL OR d.lease_expires_at <= @now)'];
+    const params: Record<string, string | number> = { now: filter.now, statuses: JSON.stringify(filter.statuses), limit: filter.limit ?? -1 };
+    if (filter.eventId !== undefined) (where.push('d.event_id = @eventId'), (params.eventId = filter.eventId));
+    if (filter.destination !== undefined) (where.push('d.destination = @destination'), (params.destination = filter.destination));
+    if (filter.source !== undefined) (where.push('e.source = @source'), (params.source = filter.source));
+    if (filter.since !== undefined) (where.push('e.received_at >= @since'), (params.since = filter.since));
+    if (filter.until !== undefined) (where.push('e.received_at <= @until'), (params.until = filter.until));
+    const set = filter.manual
+      ? // Remember what the replay interrupts (unless an earlier replay already did), to restore it if the replay fails.
+        `replay_prev_status = CASE WHEN manual = 1 THEN replay_prev_status ELSE status END,
+         replay_prev_next_attempt_at = CASE WHEN manual = 1 THEN replay_prev_next_attempt_at ELSE next_attempt_at END,
+         manual = 1`
+      : 'manual = 0, schedule_step = 0, replay_prev_status = NULL, replay_prev_next_attempt_at = NULL';
+    const touched = db
+      .prepare<Record<string, string | number>, { event_id: string }>(
+        `UPDATE deliveries SET ${set}, status = 'pending', next_attempt_at = @now, updated_at = @now
+         WHERE id IN (SELECT d.id FROM deliveries d JOIN events e ON e.id = d.event_id
+                      WHERE ${where.join(' AND ')} ORDER BY d.seq LIMIT @limit)
+         RETURNING event_id`,
+      )
+      .all(params);
+    for (const eventId of new Set(touched.map((t) => t.event_id))) recomputeEvent.run({ eventId });
+    return touched.length;
+  }
+
+  const notifyingIf = <T>(work: () => T, shouldNotify: (value: T) => boolean) =>
+    guarded(work).then((value) => {
+      if (shouldNotify(value)) notifyDue();
+      return value;
+    });
+
+  const { setDisabled, ...views } = makeSqliteDeliveryViews(db);
   return {
-    subscribeDue: () => () => {},
-    claimDeliveries: todo('claimDeliveries'),
-    completeAttempt: todo('completeAttempt'),
-    releaseLeases: todo('releaseLeases'),
-    requeueDeliveries: todo('requeueDeliveries'),
-    listDeliveries: todo('listDeliveries'),
-    destinationCounts: todo('destinationCounts'),
-    activity: todo('activity'),
-    listDestinationStates: todo('listDestinationStates'),
-    setDestinationDisabled: todo('setDestinationDisabled'),
-    stats: todo('stats'),
+    notifyDue,
+    subscribeDue(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    claimDeliveries: (options) => guarded(() => claim.immediate(options)),
+    completeAttempt: (result) => guarded(() => complete.immediate(result)),
+    releaseLeases: (workerId) => notifyingIf(() => release.run(workerId).changes, (n) => n > 0),
+    requeueDeliveries: (filter) => notifyingIf(() => db.transaction(requeue).immediate(filter), (n) => n > 0),
+    ...views,
+    setDestinationDisabled: (name, disabled, reason, now) => notifyingIf(() => setDisabled(name, disabled, reason, now), () => !disabled),
   };
 }

@@ -11,6 +11,8 @@ export function makeSqliteStore(path: string): Store {
   // Statements are prepared against the schema, so migrate before building them.
   migrateSqlite(db);
   const ping = db.prepare('SELECT 1');
+  const events = makeSqliteEvents(db);
+  const deliveries = makeSqliteDeliveries(db);
   return {
     kind: 'sqlite',
     migrate: () => guarded(() => migrateSqlite(db)),
@@ -18,8 +20,14 @@ export function makeSqliteStore(path: string): Store {
     close: async () => {
       if (db.open) db.close();
     },
-    ...makeSqliteEvents(db),
-    ...makeSqliteDeliveries(db),
+    ...events,
+    ...deliveries,
+    // The outbox created deliveries with these events: wake in-process workers at once.
+    insertEvents: async (batch) => {
+      const outcomes = await events.insertEvents(batch);
+      if (batch.some((e, i) => outcomes[i]?.inserted && e.deliveries.length > 0)) deliveries.notifyDue();
+      return outcomes;
+    },
     ...makeSqliteAudit(db),
   };
 }

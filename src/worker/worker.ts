@@ -1,0 +1,181 @@
+/**
+ * The delivery worker: claim due deliveries with a lease, run each attempt, record it and its outcome.
+ * Wakes on store.subscribeDue and after every finished attempt, and polls slowly as a fallback.
+ * stop(): stop claiming, let in-flight attempts finish within the grace period, abort the rest and release
+ * their leases so another worker takes them at once instead of waiting for the leases to expire.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import type { DestinationConfig, WorkerTuning } from '../config/types.ts';
+import { newId } from '../ids.ts';
+import type { Log } from '../log.ts';
+import type { ClaimedDelivery, Store } from '../store/types.ts';
+import { runAttempt } from './attempt.ts';
+import type { Handlers } from './handlers.ts';
+import { decideOutcome, disablesDestination } from './retry-policy.ts';
+
+export interface WorkerDeps {
+  store: Store;
+  destinations: readonly DestinationConfig[];
+  tuning: WorkerTuning;
+  clock: Clock;
+  log: Log;
+  handlers?: Handlers;
+  /** [0, 1); injected so tests get exact retry times. */
+  random?: () => number;
+  workerId?: string;
+}
+
+export interface Worker {
+  readonly id: string;
+  start(): void;
+  /** Claim now instead of waiting for the next wake-up. */
+  poke(): void;
+  /** Claim and deliver until nothing is due (by the injected clock) and nothing is in flight. For tests and tools. */
+  runUntilIdle(): Promise<void>;
+  inFlight(): number;
+  /** Graceful stop; resolves when every attempt finished or was abandoned and its lease released. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export function makeWorker(deps: WorkerDeps): Worker {
+  const { store, tuning, clock, log } = deps;
+  const handlers = deps.handlers ?? {};
+  const random = deps.random ?? Math.random;
+  const id = deps.workerId ?? `wrk_${randomBytes(6).toString('hex')}`;
+  // A handler destination without its handler in this process is left to a process that has it.
+  const deliverable = deps.destinations.filter((d) => d.url !== null || (d.handler !== null && handlers[d.handler] !== undefined));
+  const byName = new Map(deliverable.map((d) => [d.name, d]));
+  const claimTargets = deliverable.map((d) => ({ name: d.name, maxInFlight: d.maxInFlight }));
+  // The lease must outlive the slowest attempt, or a second worker would start the same delivery meanwhile.
+  const leaseMs = Math.max(tuning.leaseMs, ...deliverable.map((d) => d.timeoutMs + 5_000));
+
+  const running = new Map<string, Promise<void>>();
+  const abort = new AbortController();
+  let started = false;
+  let stopping = false;
+  let claiming: Promise<number> | null = null;
+  let again = false;
+  let pollTimer: NodeJS.Timeout | undefined;
+  let unsubscribe = () => {};
+
+  async function claimOnce(): Promise<number> {
+    const room = tuning.concurrency - running.size;
+    if (stopping || room <= 0 || claimTargets.length === 0) return 0;
+    let claimed: ClaimedDelivery[];
+    try {
+      claimed = await store.claimDeliveries({ now: clock.now(), workerId: id, leaseMs, limit: room, destinations: claimTargets });
+    } catch (err) {
+      log.error({ err, workerId: id }, 'claiming deliveries failed; will retry at the next poll');
+      return 0;
+    }
+    for (const delivery of claimed) {
+      const attempt = deliver(delivery).finally(() => {
+        running.delete(delivery.id);
+        pump();
+      });
+      running.set(delivery.id, attempt);
+    }
+    return claimed.length;
+  }
+
+  /** Serialised claiming: one claim query at a time per worker; a wake-up during one runs another after it. */
+  function claimSerial(): Promise<number> {
+    if (claiming) {
+      again = true;
+      return claiming;
+    }
+    claiming = (async () => {
+      let total = 0;
+      do {
+        again = false;
+        total += await claimOnce();
+      } while (again && !stopping);
+      return total;
+    })().finally(() => {
+      claiming = null;
+    });
+    return claiming;
+  }
+
+  function pump(): void {
+    if (started && !stopping) void claimSerial();
+  }
+
+  async function deliver(claimed: ClaimedDelivery): Promise<void> {
+    const destination = byName.get(claimed.destination)!;
+    const report = await runAttempt({ clock, handlers, allowPrivateDestinations: tuning.allowPrivateDestinations }, destination, claimed, abort.signal);
+    if (abort.signal.aborted) return; // abandoned at shutdown: its lease is released, the attempt not recorded
+    const now = clock.now();
+    const outcome = decideOutcome({
+      schedule: destination.retrySchedule,
+      scheduleStep: claimed.scheduleStep ?? claimed.attemptNumber - 1,
+      manual: claimed.manual,
+      attempt: report,
+      now,
+      random,
+    });
+    try {
+      const kept = await store.completeAttempt({
+        deliveryId: claimed.id,
+        workerId: id,
+        attemptId: newId('atmpt', report.startedAt),
+        startedAt: report.startedAt,
+        durationMs: report.durationMs,
+        statusCode: report.statusCode,
+        error: report.error,
+        responseSnippet: report.responseSnippet,
+        outcome,
+      });
+      if (!kept) log.warn({ deliveryId: claimed.id, workerId: id }, 'lease lost before the attempt was recorded; another worker owns the delivery');
+      const level = report.ok ? 'debug' : 'info';
+      log[level]({ deliveryId: claimed.id, destination: destination.name, attempt: claimed.attemptNumber, status: report.statusCode, error: report.error, outcome: outcome.kind }, 'delivery attempt');
+      if (kept && disablesDestination(report)) {
+        await store.setDestinationDisabled(destination.name, true, 'receiver answered 410 Gone', now);
+        log.warn({ destination: destination.name, deliveryId: claimed.id }, 'destination disabled: the receiver answered 410 Gone; enable it again with `filab destinations enable`');
+      }
+    } catch (err) {
+      // Not recorded: the lease expires and the delivery is attempted again (at-least-once).
+      log.error({ err, deliveryId: claimed.id }, 'recording the attempt failed');
+    }
+  }
+
+  return {
+    id,
+    inFlight: () => running.size,
+    start() {
+      if (started) return;
+      started = true;
+      unsubscribe = store.subscribeDue(pump);
+      pollTimer = setInterval(pump, tuning.pollIntervalMs);
+      pollTimer.unref();
+      pump();
+    },
+    poke: pump,
+    async runUntilIdle() {
+      for (;;) {
+        const claimed = await claimSerial();
+        if (claimed === 0 && running.size === 0) return;
+        if (running.size > 0) await Promise.race(running.values());
+      }
+    },
+    async stop(graceMs = tuning.shutdownGraceMs) {
+      if (stopping) return;
+      stopping = true;
+      clearInterval(pollTimer);
+      unsubscribe();
+      await claiming;
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      await Promise.race([Promise.allSettled(running.values()), grace]);
+      clearTimeout(timer);
+      if (running.size > 0) {
+        log.warn({ workerId: id, unfinished: running.size }, 'grace period over: aborting unfinished attempts and releasing their leases');
+        abort.abort();
+        await Promise.allSettled(running.values());
+      }
+      const released = await store.releaseLeases(id).catch(() => 0);
+      if (released > 0) log.info({ workerId: id, released }, 'released leases');
+    },
+  };
+}
