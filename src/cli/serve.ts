@@ -1,16 +1,18 @@
-/** `filab serve`: ingest over HTTP (and, with the worker, delivery) until SIGTERM/SIGINT. */
+/** `filab serve`: ingest over HTTP plus the delivery worker (or not, with --no-worker) until SIGTERM/SIGINT. */
 import type { Command } from 'commander';
 import { createInbox } from '../inbox.ts';
 import { makeLogger } from '../log.ts';
 import { loadConfigOrExit } from './config-option.ts';
+import { onShutdownSignal } from './shutdown.ts';
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('run the webhook inbox')
+    .description('run the webhook inbox (ingest, admin API and, unless --no-worker, the delivery worker)')
     .option('-c, --config <path>', 'config file (default: $FILAB_CONFIG or ./filab.yaml when present)')
     .option('-p, --port <port>', 'port to listen on (default: $PORT or 8000)', (v) => Number.parseInt(v, 10))
-    .action(async (opts: { config?: string; port?: number }) => {
+    .option('--no-worker', 'do not deliver here; run `filab worker` processes instead')
+    .action(async (opts: { config?: string; port?: number; worker: boolean }) => {
       const config = loadConfigOrExit(opts.config);
       const logger = makeLogger(config.logLevel);
       for (const source of config.sources) {
@@ -29,21 +31,12 @@ export function registerServe(program: Command): void {
           else if (secret.expiresAt - now < 7 * 86_400_000) logger.warn({ source: source.name, secret: secret.label, expiresAt: new Date(secret.expiresAt).toISOString() }, 'secret expires within 7 days');
         }
       }
-      const inbox = await createInbox({ config, logger });
+            const inbox = await createInbox({ config, logger, worker: opts.worker });
       const url = await inbox.listen(opts.port ?? config.port);
-      logger.info({ url, store: inbox.store.kind, sources: config.sources.map((s) => `${s.name} ${s.provider} ${s.path}`) }, `listening on ${url}`);
-
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        logger.info({ signal }, 'draining in-flight requests and closing the database');
-        await inbox.close();
-        logger.info({}, 'stopped');
-        logger.flush?.();
-        process.exit(0);
-      };
-      process.on('SIGTERM', () => void stop('SIGTERM'));
-      process.on('SIGINT', () => void stop('SIGINT'));
+      logger.info(
+        { url, store: inbox.store.kind, worker: inbox.worker?.id ?? 'off', sources: config.sources.map((s) => `${s.name} ${s.provider} ${s.path}`) },
+        `listening on ${url}`,
+      );
+      onShutdownSignal(logger, () => inbox.close());
     });
 }

@@ -48,7 +48,7 @@ export function makeWorker(deps: WorkerDeps): Worker {
   const byName = new Map(deliverable.map((d) => [d.name, d]));
   const claimTargets = deliverable.map((d) => ({ name: d.name, maxInFlight: d.maxInFlight }));
   // The lease must outlive the slowest attempt, or a second worker would start the same delivery meanwhile.
-  const leaseMs = Math.max(tuning.leaseMs, ...deliverable.map((d) => d.timeoutMs + 5_000));
+  const leaseMs = Math.max(tuning.leaseMs, ...deliverable.map((d) => d.timeoutMs + 1_000));
 
   const running = new Map<string, Promise<void>>();
   const abort = new AbortController();
