@@ -19,7 +19,7 @@ import type { Config } from './config/types.ts';
 import { buildServer } from './http/server.ts';
 import { makeCommitQueue, type CommitQueue } from './ingest/commit-queue.ts';
 import { makeLogger } from './log.ts';
-import { makeMetrics, type Metrics } from './metrics.ts';
+import { attachStoreGauges, makeMetrics, recordAttempt, type Metrics } from './metrics.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/types.ts';
 import { startMaintenance } from './audit/service.ts';
@@ -69,6 +69,7 @@ export async function createInbox(options: InboxOptions): Promise<Inbox> {
   const logger = options.logger ?? makeLogger(config.logLevel);
   const store = options.store ?? (await openStore(config));
   const metrics = makeMetrics();
+  attachStoreGauges(metrics, store, clock);
   const queue = makeCommitQueue(store, config.ingest, (size) => metrics.commitBatchSize.observe(size));
   const server = buildServer({ config, store, queue, metrics, clock, logger });
   const maintenance = startMaintenance({
@@ -90,7 +91,7 @@ export async function createInbox(options: InboxOptions): Promise<Inbox> {
   const worker =
     options.worker === false
       ? null
-      : makeWorker({ store, destinations: config.destinations, tuning: config.worker, clock, log: logger, handlers, ...(options.random ? { random: options.random } : {}) });
+      : makeWorker({ store, destinations: config.destinations, tuning: config.worker, clock, log: logger, handlers, onAttempt: (a) => recordAttempt(metrics, a), ...(options.random ? { random: options.random } : {}) });
   if (options.startWorker !== false) worker?.start();
 
   let closed = false;
@@ -114,8 +115,8 @@ export async function createInbox(options: InboxOptions): Promise<Inbox> {
       closed = true;
       await server.close();
       await queue.drain();
-      await maintenance.stop();
       await worker?.stop();
+      await maintenance.stop();
       await store.close();
     },
   };

@@ -1,6 +1,7 @@
 /**
  * Logging: pino JSON lines (pretty in a terminal). Layers take this small interface so they don't depend
- * on Fastify or pino types. Secrets and payloads are never logged at info level; redaction is a backstop.
+ * on Fastify or pino types. Each request's lines carry its `reqId` (also sent back as `x-request-id`).
+ * Secrets and payloads are never logged at info level; redaction is a backstop for mistakes.
  */
 import { pino } from 'pino';
 
@@ -11,12 +12,41 @@ export interface Log {
   debug(obj: object, msg?: string): void;
 }
 
-export const REDACT_PATHS = ['req.headers.authorization', 'headers.authorization', '*.secret', '*.secrets', '*.signingSecret', '*.adminToken'];
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'headers.authorization',
+  'authorization',
+  '*.secret',
+  '*.secrets',
+  '*.signingSecret',
+  '*.signing_secret',
+  '*.adminToken',
+  'adminToken',
+  // Bodies belong in the store, not in log files: a stray `{ payload }` or `{ rawBody }` is censored.
+  'payload',
+  'rawBody',
+  '*.payload',
+  '*.rawBody',
+];
 
-export function makeLogger(level: string, pretty = process.stdout.isTTY === true) {
-  return pino({
+export interface LoggerOptions {
+  /** Human-readable output; defaults to whether stdout is a terminal. */
+  pretty?: boolean;
+  /** Where JSON lines go instead of stdout (tests capture them here). Ignored when pretty. */
+  destination?: pino.DestinationStream;
+}
+
+export function makeLogger(level: string, options: LoggerOptions | boolean = {}) {
+  const { pretty = process.stdout.isTTY === true, destination } = typeof options === 'boolean' ? { pretty: options } : options;
+  const settings: pino.LoggerOptions = {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
-  });
+    timestamp: pino.stdTimeFunctions.isoTime,
+    // Error objects logged as `err` keep their type and stack; nothing else gets a custom shape.
+    serializers: { err: pino.stdSerializers.err },
+  };
+  if (pretty) {
+    return pino({ ...settings, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } });
+  }
+  return destination ? pino(settings, destination) : pino(settings);
 }

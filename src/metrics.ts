@@ -1,8 +1,13 @@
 /**
  * Prometheus metrics (prom-client), one registry per server so tests and embedded inboxes don't collide.
  * Labels never carry secrets: secrets are named by label only.
+ * Counters and histograms are incremented where things happen (ingest, commit queue, worker); the gauges
+ * about stored deliveries are read from the store when scraped (attachStoreGauges), so they are right
+ * across processes and restarts.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Clock } from './clock.ts';
+import type { AttemptOutcome, DestinationCounts, Store } from './store/types.ts';
 
 export function makeMetrics() {
   const registry = new Registry();
@@ -47,7 +52,97 @@ export function makeMetrics() {
       buckets: [-60, -5, -1, 0, 1, 5, 30, 60, 120, 300],
       registers: [registry],
     }),
+    deliveryAttempts: new Counter({
+      name: 'filab_delivery_attempts_total',
+      help: 'Delivery attempts by destination and outcome (delivered, retry, dead, restore).',
+      labelNames: ['destination', 'outcome'] as const,
+      registers: [registry],
+    }),
+    deliveries: new Counter({
+      name: 'filab_deliveries_total',
+      help: 'Deliveries that reached a final state, by destination and outcome (delivered, dead).',
+      labelNames: ['destination', 'outcome'] as const,
+      registers: [registry],
+    }),
+    deliveryLatency: new Histogram({
+      name: 'filab_delivery_duration_seconds',
+      help: 'Duration of one delivery attempt (request to response or error), by destination.',
+      labelNames: ['destination'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
   };
 }
 
 export type Metrics = ReturnType<typeof makeMetrics>;
+
+export interface AttemptObservation {
+  destination: string;
+  outcome: AttemptOutcome['kind'];
+  durationMs: number;
+}
+
+/** What the worker calls once per completed attempt (after the store accepted it). */
+export function recordAttempt(metrics: Metrics, { destination, outcome, durationMs }: AttemptObservation): void {
+  metrics.deliveryAttempts.inc({ destination, outcome });
+  metrics.deliveryLatency.observe({ destination }, durationMs / 1000);
+  if (outcome === 'delivered' || outcome === 'dead') metrics.deliveries.inc({ destination, outcome });
+}
+
+/**
+ * Gauges read from the store at scrape time: deliveries waiting (pending/failed), dead, and the age of the
+ * oldest waiting one, per destination. One store query per scrape however many gauges ask (prom-client
+ * collects them concurrently). A failing store leaves the gauges empty rather than failing the scrape.
+ */
+export function attachStoreGauges(metrics: Metrics, store: Pick<Store, 'destinationCounts'>, clock: Clock): void {
+  let inFlight: Promise<DestinationCounts[] | null> | null = null;
+  const snapshot = () => {
+    inFlight ??= store
+      .destinationCounts()
+      .catch(() => null)
+      .finally(() => {
+        inFlight = null;
+      });
+    return inFlight;
+  };
+  const registers = [metrics.registry];
+  new Gauge({
+    name: 'filab_deliveries_waiting',
+    help: 'Deliveries not yet delivered nor dead, by destination and status (pending, failed = retry scheduled).',
+    labelNames: ['destination', 'status'] as const,
+    registers,
+    async collect() {
+      const rows = await snapshot();
+      this.reset();
+      for (const row of rows ?? []) {
+        this.set({ destination: row.destination, status: 'pending' }, row.pending);
+        this.set({ destination: row.destination, status: 'failed' }, row.failed);
+      }
+    },
+  });
+  new Gauge({
+    name: 'filab_deliveries_dead',
+    help: 'Dead deliveries (schedule exhausted), by destination.',
+    labelNames: ['destination'] as const,
+    registers,
+    async collect() {
+      const rows = await snapshot();
+      this.reset();
+      for (const row of rows ?? []) this.set({ destination: row.destination }, row.dead);
+    },
+  });
+  new Gauge({
+    name: 'filab_delivery_oldest_waiting_age_seconds',
+    help: 'Age of the oldest event whose delivery is still waiting, by destination (0 when none waits).',
+    labelNames: ['destination'] as const,
+    registers,
+    async collect() {
+      const rows = await snapshot();
+      this.reset();
+      const now = clock.now();
+      for (const row of rows ?? []) {
+        this.set({ destination: row.destination }, row.oldestPendingAt === null ? 0 : Math.max(0, (now - row.oldestPendingAt) / 1000));
+      }
+    },
+  });
+}

@@ -8,12 +8,14 @@ import { adminRoutes } from '../admin/routes.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/types.ts';
 import type { CommitQueue } from '../ingest/commit-queue.ts';
+import { dashboardRoutes } from '../dashboard/routes.ts';
 import { ingestRoutes } from '../ingest/routes.ts';
 import { makeDeliveryRouter } from '../ingest/route-deliveries.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/types.ts';
 import { makeAdminGuard } from './admin-auth.ts';
 import { makeErrorHandling } from './error-handling.ts';
+import { opsRoutes } from './ops-routes.ts';
 import { publicRoutes } from './public-routes.ts';
 import type { pino } from 'pino';
 
@@ -65,6 +67,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   app.register(publicRoutes, { store, adminGuard });
   app.register(adminRoutes, { prefix: '/admin/api', deps: { store, config, clock: deps.clock }, adminGuard });
+  app.register(opsRoutes, { store, metrics: deps.metrics, adminGuard });
+  app.register(dashboardRoutes, { store, metrics: deps.metrics, clock: deps.clock, sources: config.sources, adminToken: config.adminToken, adminGuard });
   app.register(methodNotAllowed);
   return app;
 }

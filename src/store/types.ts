@@ -244,6 +244,11 @@ export interface Store {
   migrate(): Promise<void>;
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
+  /**
+   * Names of the migrations this code ships that the database has not applied (empty when up to date),
+   * for /ready. Optional so a backend can land before it; /ready then checks the connection only.
+   */
+  pendingMigrations?(): Promise<string[]>;
   close(): Promise<void>;
 
   /**

@@ -9,7 +9,7 @@ import type { Clock } from '../clock.ts';
 import type { DestinationConfig, WorkerTuning } from '../config/types.ts';
 import { newId } from '../ids.ts';
 import type { Log } from '../log.ts';
-import type { ClaimedDelivery, Store } from '../store/types.ts';
+import type { AttemptOutcome, ClaimedDelivery, Store } from '../store/types.ts';
 import { runAttempt } from './attempt.ts';
 import type { Handlers } from './handlers.ts';
 import { decideOutcome, disablesDestination } from './retry-policy.ts';
@@ -24,6 +24,8 @@ export interface WorkerDeps {
   /** [0, 1); injected so tests get exact retry times. */
   random?: () => number;
   workerId?: string;
+  /** Told about every recorded attempt (metrics); never about one whose lease was lost. */
+  onAttempt?: (attempt: { destination: string; outcome: AttemptOutcome['kind']; durationMs: number }) => void;
 }
 
 export interface Worker {
@@ -127,6 +129,7 @@ export function makeWorker(deps: WorkerDeps): Worker {
         responseSnippet: report.responseSnippet,
         outcome,
       });
+      if (kept) deps.onAttempt?.({ destination: destination.name, outcome: outcome.kind, durationMs: report.durationMs });
       if (!kept) log.warn({ deliveryId: claimed.id, workerId: id }, 'lease lost before the attempt was recorded; another worker owns the delivery');
       const level = report.ok ? 'debug' : 'info';
       log[level]({ deliveryId: claimed.id, destination: destination.name, attempt: claimed.attemptNumber, status: report.statusCode, error: report.error, outcome: outcome.kind }, 'delivery attempt');

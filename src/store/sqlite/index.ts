@@ -4,7 +4,7 @@ import { makeSqliteAudit } from './audit.ts';
 import { makeSqliteDeliveries } from './deliveries.ts';
 import { guarded } from './errors.ts';
 import { makeSqliteEvents } from './events.ts';
-import { migrateSqlite, openSqlite } from './open.ts';
+import { migrateSqlite, openSqlite, pendingSqliteMigrations } from './open.ts';
 
 export function makeSqliteStore(path: string): Store {
   const db = openSqlite(path);
@@ -17,11 +17,13 @@ export function makeSqliteStore(path: string): Store {
     kind: 'sqlite',
     migrate: () => guarded(() => migrateSqlite(db)),
     ping: () => guarded(() => void ping.get()),
+    pendingMigrations: () => guarded(() => pendingSqliteMigrations(db)),
     close: async () => {
       if (db.open) db.close();
     },
     ...events,
     ...deliveries,
+    ...makeSqliteAudit(db),
     // The outbox created deliveries with these events: wake in-process workers at once.
     insertEvents: async (batch) => {
       const outcomes = await events.insertEvents(batch);
