@@ -31,11 +31,7 @@ export function registerServe(program: Command): void {
           else if (secret.expiresAt - now < 7 * 86_400_000) logger.warn({ source: source.name, secret: secret.label, expiresAt: new Date(secret.expiresAt).toISOString() }, 'secret expires within 7 days');
         }
       }
-<<<<<<< HEAD
-            const inbox = await createInbox({ config, logger, worker: opts.worker });
-=======
       const inbox = await createInbox({ config, logger, worker: opts.worker });
->>>>>>> dashboard
       const url = await inbox.listen(opts.port ?? config.port);
       logger.info(
         { url, store: inbox.store.kind, worker: inbox.worker?.id ?? 'off', sources: config.sources.map((s) => `${s.name} ${s.provider} ${s.path}`) },

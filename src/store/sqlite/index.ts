@@ -30,6 +30,5 @@ export function makeSqliteStore(path: string): Store {
       if (batch.some((e, i) => outcomes[i]?.inserted && e.deliveries.length > 0)) deliveries.notifyDue();
       return outcomes;
     },
-    ...makeSqliteAudit(db),
   };
 }
