@@ -27,8 +27,9 @@ export function registerDestinations(program: Command): void {
         ),
       );
     });
-  addClientOptions(destinations.option('--json', 'print the API response as JSON')).action(list);
-  addClientOptions(destinations.command('list').description('list destinations (the default)').option('--json', 'print the API response as JSON')).action(list);
+  addClientOptions(
+    destinations.command('list', { isDefault: true }).description('list destinations with their health (the default)').option('--json', 'print the API response as JSON'),
+  ).action(list);
   for (const action of ['enable', 'disable'] as const) {
     addClientOptions(destinations.command(`${action} <name>`).description(`${action} a destination`)).action((name: string, opts: ClientOptions) =>
       runCommand(async () => {

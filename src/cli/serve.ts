@@ -1,7 +1,5 @@
 /** `filab serve`: ingest over HTTP plus the delivery worker (or not, with --no-worker) until SIGTERM/SIGINT. */
 import type { Command } from 'commander';
-import { createInbox } from '../inbox.ts';
-import { makeLogger } from '../log.ts';
 import { loadConfigOrExit } from './config-option.ts';
 import { onShutdownSignal } from './shutdown.ts';
 
@@ -13,6 +11,8 @@ export function registerServe(program: Command): void {
     .option('-p, --port <port>', 'port to listen on (default: $PORT or 8000)', (v) => Number.parseInt(v, 10))
     .option('--no-worker', 'do not deliver here; run `filab worker` processes instead')
     .action(async (opts: { config?: string; port?: number; worker: boolean }) => {
+      // Loaded here, not at the top: operator commands (events, retry, ...) start faster without Fastify and SQLite.
+      const [{ createInbox }, { makeLogger }] = await Promise.all([import('../inbox.ts'), import('../log.ts')]);
       const config = loadConfigOrExit(opts.config);
       const logger = makeLogger(config.logLevel);
       for (const source of config.sources) {

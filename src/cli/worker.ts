@@ -1,9 +1,6 @@
 /** `filab worker`: only the delivery worker (pair with `filab serve --no-worker`), until SIGTERM/SIGINT. */
 import type { Command } from 'commander';
 import { systemClock } from '../clock.ts';
-import { makeLogger } from '../log.ts';
-import { openStore } from '../store/index.ts';
-import { makeWorker } from '../worker/worker.ts';
 import { loadConfigOrExit } from './config-option.ts';
 import { onShutdownSignal } from './shutdown.ts';
 
@@ -13,6 +10,7 @@ export function registerWorker(program: Command): void {
     .description('run only the delivery worker (any number of them may share one database)')
     .option('-c, --config <path>', 'config file (default: $FILAB_CONFIG or ./filab.yaml when present)')
     .action(async (opts: { config?: string }) => {
+      const [{ makeLogger }, { openStore }, { makeWorker }] = await Promise.all([import('../log.ts'), import('../store/index.ts'), import('../worker/worker.ts')]);
       const config = loadConfigOrExit(opts.config);
       const logger = makeLogger(config.logLevel);
       const store = await openStore(config);
