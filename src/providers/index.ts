@@ -1,4 +1,6 @@
 /** The registry of provider schemes by name. Adding a scheme: one file in this folder, one line here. */
+import { adyen } from './adyen.ts';
+import { genericHmac } from './generic-hmac.ts';
 import { github } from './github.ts';
 import { gocardless } from './gocardless.ts';
 import { lemonsqueezy } from './lemonsqueezy.ts';
@@ -8,6 +10,7 @@ import { shopify } from './shopify.ts';
 import { slack } from './slack.ts';
 import { square } from './square.ts';
 import { standardWebhooks } from './standard-webhooks.ts';
+import { twilio } from './twilio.ts';
 import { stripe } from './stripe.ts';
 import type { Provider } from './types.ts';
 
@@ -22,6 +25,9 @@ export const providers: Readonly<Record<string, Provider>> = {
   square,
   paddle,
   gocardless,
+  adyen,
+  twilio,
+  'generic-hmac': genericHmac,
 };
 
 export const providerNames = Object.keys(providers);

@@ -76,6 +76,8 @@ export interface SignInput {
 export interface SignedOutput {
   headers: Record<string, string>;
   body: Buffer;
+  /** The URL to send to, when the scheme puts signature data in it (Twilio's `bodySHA256` for JSON bodies). */
+  url?: string;
 }
 
 export interface Provider {

@@ -26,7 +26,7 @@ it('drains in-flight requests on SIGTERM and closes the database', async () => {
   setTimeout(() => server.child.kill('SIGTERM'), 5);
   const results = await Promise.all(requests);
   expect(await server.exited).toBe(0);
-  expect(server.output()).toContain('draining in-flight requests');
+  expect(server.output()).toContain('stopping: no new claims, finishing in-flight work');
   // A clean close checkpoints the WAL and removes it.
   expect(existsSync(`${env.DATABASE_PATH}-wal`)).toBe(false);
 
