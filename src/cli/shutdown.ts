@@ -9,7 +9,7 @@ export function onShutdownSignal(logger: pino.Logger, stop: () => Promise<void>)
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal }, 'stopping: draining in-flight requests and deliveries, no new claims');
+    logger.info({ signal }, 'stopping: no new claims, finishing in-flight work');
     try {
       await stop();
       logger.info({}, 'stopped');
