@@ -1,0 +1,104 @@
+/**
+ * `npm run bench [-- --quick] [-- --soak]`: everything measured in one run, on 127.0.0.1 only, bounded in time.
+ * Prints a table and one JSON line. The servers under test are child processes (see processes.ts).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { benchDeliveries } from './delivery-bench.ts';
+import { runLoad, SECRET, type LoadResult } from './load.ts';
+import { BASELINE, FILAB, startChild } from './processes.ts';
+import { benchVerify } from './verify-bench.ts';
+
+const quick = process.argv.includes('--quick');
+const soak = process.argv.includes('--soak');
+const seconds = quick ? 3 : 10;
+const warmup = quick ? 1 : 2;
+const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+interface Row extends LoadResult {
+  scenario: string;
+  peakRssMb: number;
+  ratio: number | null;
+  note?: string;
+}
+
+async function scenario(name: string, args: string[], env: Record<string, string>, replays = false): Promise<Row> {
+  const child = await startChild(args, env);
+  try {
+    await runLoad(child.url, warmup, { replays });
+    const result = await runLoad(child.url, seconds, { replays });
+    return { scenario: name, ...result, peakRssMb: child.peakRssMb(), ratio: null };
+  } finally {
+    await child.stop();
+  }
+}
+
+async function withPostgresDatabase<T>(fn: (url: string) => Promise<T>): Promise<T | string> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN, connectionTimeoutMillis: 3000 });
+  admin.on('error', () => {});
+  try {
+    await admin.connect();
+  } catch {
+    return 'skipped: PostgreSQL not reachable at 127.0.0.1:5432';
+  }
+  const name = `filab_bench_${Date.now()}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  try {
+    return await fn(`postgres://postgres@127.0.0.1:5432/${name}`);
+  } catch (err) {
+    return `skipped: ${(err as Error).message.split('\n')[0]}`;
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+async function soakRun(dir: string): Promise<{ firstMb: number; lastMb: number; peakMb: number; rps: number }> {
+  const child = await startChild([...FILAB, 'serve'], { STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_PATH: join(dir, 'soak.db') });
+  const samples: number[] = [];
+  const timer = setInterval(() => samples.push(child.rssMb()), 1000);
+  try {
+    const result = await runLoad(child.url, 60);
+    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+    return { firstMb: avg(samples.slice(0, 10)), lastMb: avg(samples.slice(-10)), peakMb: child.peakRssMb(), rps: result.rps };
+  } finally {
+    clearInterval(timer);
+    await child.stop();
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'filab-bench-'));
+const rows: Row[] = [];
+const notes: string[] = [];
+try {
+  process.stderr.write(`bench: ${seconds}s per scenario after ${warmup}s warm-up, 64 connections\n`);
+  rows.push(await scenario('baseline node:http (2 KB POST -> 200)', BASELINE, {}));
+  rows.push(await scenario('ingest, SQLite durable, unique events', [...FILAB, 'serve'], { STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_PATH: join(dir, 'unique.db') }));
+  rows.push(await scenario('ingest, SQLite durable, half replays', [...FILAB, 'serve'], { STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_PATH: join(dir, 'replays.db') }, true));
+  const pgRow = await withPostgresDatabase((url) => scenario('ingest, PostgreSQL durable, unique events', [...FILAB, 'serve'], { STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_URL: url }));
+  if (typeof pgRow === 'string') notes.push(`PostgreSQL ingest ${pgRow}`);
+  else rows.push(pgRow);
+  const baseline = rows[0]!.rps;
+  for (const row of rows) row.ratio = row.rps / baseline;
+
+  process.stderr.write('bench: verification\n');
+  const verify = benchVerify();
+  process.stderr.write('bench: deliveries\n');
+  const deliveries = await benchDeliveries(dir, quick ? 1000 : 5000, { DATABASE_PATH: join(dir, 'deliveries.db') });
+  const soakResult = soak ? await soakRun(dir) : null;
+
+  const fmt = (n: number, d = 0) => n.toFixed(d);
+  console.log('\n| scenario | req/s | p50 ms | p99 ms | max ms | errors | non-2xx | peak RSS MB | vs baseline |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.scenario} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${r.errors} | ${r.non2xx} | ${fmt(r.peakRssMb)} | ${fmt(r.ratio! * 100)}% |`);
+  console.log(`\nverification of a 2 KB Stripe event: ours ${fmt(verify.oursNs)} ns/op, stripe.webhooks.constructEvent ${fmt(verify.stripeNs)} ns/op (${fmt(verify.speedup, 1)}x faster)`);
+  console.log(`worker deliveries to a local receiver: ${deliveries.events} in ${fmt(deliveries.seconds, 2)} s = ${fmt(deliveries.perSecond)} deliveries/s (one worker, one destination, keep-alive)`);
+  if (soakResult) console.log(`soak (60 s SQLite ingest at ${fmt(soakResult.rps)} req/s): RSS first 10 s ${fmt(soakResult.firstMb)} MB, last 10 s ${fmt(soakResult.lastMb)} MB, peak ${fmt(soakResult.peakMb)} MB`);
+  for (const note of notes) console.log(note);
+  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${fmt(totalmem() / 2 ** 30, 1)} GiB, node ${process.version}`);
+  console.log(JSON.stringify({ seconds, rows, verify, deliveries, soak: soakResult, notes }));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
