@@ -3,10 +3,10 @@ import type { Config } from '../config/types.ts';
 import { makeSqliteStore } from './sqlite/index.ts';
 import type { Store } from './types.ts';
 
-export async function openStore(config: Pick<Config, 'databasePath' | 'databaseUrl'>): Promise<Store> {
+export async function openStore(config: Pick<Config, 'databasePath' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize'>>): Promise<Store> {
   if (config.databaseUrl) {
     const { makePostgresStore } = await import('./postgres/index.ts');
-    const store = await makePostgresStore({ url: config.databaseUrl });
+    const store = await makePostgresStore({ url: config.databaseUrl, poolSize: config.databasePoolSize ?? 10 });
     await store.migrate();
     return store;
   }
