@@ -1,9 +1,9 @@
 /**
  * Delivery bookkeeping on PostgreSQL: claim with leases, attempts, release, requeue. Read-only views live in
  * views.ts, the LISTEN side of subscribeDue in listen.ts. Claimers of one destination serialise on an
- * advisory lock held to the end of their transaction, so the count of live leases they read cannot be
- * raced past max_in_flight by another process; FOR UPDATE SKIP LOCKED keeps them off rows another
- * transaction (a completing attempt, a requeue) is changing.
+ * advisory lock held to the end of their transaction (taken in name order, so claimers never deadlock), so
+ * the count of live leases they read cannot be raced past max_in_flight by another process; FOR UPDATE
+ * SKIP LOCKED keeps them off rows another transaction (a completing attempt, a requeue) is changing.
  */
 import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter } from '../types.ts';
 import { DUE_CHANNEL, type Db, type Query } from './pool.ts';
@@ -51,9 +51,12 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
     // Rotate the starting destination so one busy destination cannot take every slot, claim after claim.
     const start = options.destinations.length ? rotation++ % options.destinations.length : 0;
     const order = [...options.destinations.slice(start), ...options.destinations.slice(0, start)];
+    // Lock every destination first, in one fixed order: claimers taking them in rotated order would deadlock.
+    for (const name of options.destinations.map((d) => d.name).sort()) {
+      await q("SELECT pg_advisory_xact_lock(hashtext('filab:claim:' || $1))", [name]);
+    }
     for (const destination of order) {
       if (claimed.length >= options.limit) break;
-      await q("SELECT pg_advisory_xact_lock(hashtext('filab:claim:' || $1))", [destination.name]);
       const state = await q<{ disabled: boolean; in_flight: number }>(
         `SELECT coalesce((SELECT disabled FROM destination_states WHERE name = $1), false) AS disabled,
                 (SELECT count(*) FROM deliveries WHERE destination = $1 AND lease_expires_at > $2) AS in_flight`,
