@@ -1,6 +1,7 @@
 /** The connection pool and the two ways the backend talks to it: one statement, or one transaction. */
 import pg from 'pg';
-import { toStorageError } from './errors.ts';
+import { StorageUnavailableError } from '../../errors.ts';
+import { isConnectionFailure, toStorageError } from './errors.ts';
 
 export type Row = Record<string, unknown>;
 export type Query = <R extends Row = Row>(sql: string, params?: unknown[]) => Promise<pg.QueryResult<R>>;
@@ -46,21 +47,24 @@ export function makeDb(url: string, poolSize: number, onError: (err: Error) => v
   pool.on('error', onError);
   pool.on('connect', (client) => client.on('error', onError));
 
+  // Not getting a connection at all (server down, refusing connections, pool exhausted past the connect
+  // timeout) is always "storage unavailable", whatever the server said.
+  const connect = () => pool.connect().catch((err: unknown) => Promise.reject(new StorageUnavailableError(err)));
+
   const query: Query = async (sql, params) => {
+    const client = await connect();
     try {
-      return await pool.query(sql, params);
+      const result = await client.query(sql, params);
+      client.release();
+      return result;
     } catch (err) {
+      client.release(isConnectionFailure(err) && err instanceof Error ? err : undefined);
       throw toStorageError(err);
     }
   };
 
   async function tx<T>(fn: (query: Query) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (err) {
-      throw toStorageError(err);
-    }
+    const client = await connect();
     const run: Query = (sql, params) => client.query(sql, params);
     try {
       await client.query('BEGIN');
