@@ -1,9 +1,12 @@
 /** Pick the backend from config: PostgreSQL when DATABASE_URL is set, else embedded SQLite. */
 import type { Config } from '../config/types.ts';
 import { makeSqliteStore } from './sqlite/index.ts';
+import { migrateSqlite, openSqlite } from './sqlite/open.ts';
 import type { Store } from './types.ts';
 
-export async function openStore(config: Pick<Config, 'databasePath' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize'>>): Promise<Store> {
+type StoreConfig = Pick<Config, 'databasePath' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize'>>;
+
+export async function openStore(config: StoreConfig): Promise<Store> {
   if (config.databaseUrl) {
     const { makePostgresStore } = await import('./postgres/index.ts');
     const store = await makePostgresStore({ url: config.databaseUrl, poolSize: config.databasePoolSize ?? 10 });
@@ -11,4 +14,18 @@ export async function openStore(config: Pick<Config, 'databasePath' | 'databaseU
     return store;
   }
   return makeSqliteStore(config.databasePath);
+}
+
+/** Bring the configured database's schema up to date (`filab migrate`); returns the backend and what was applied. */
+export async function migrateStore(config: StoreConfig): Promise<{ kind: string; applied: string[] }> {
+  if (config.databaseUrl) {
+    const { migratePostgres } = await import('./postgres/migrate.ts');
+    return { kind: 'postgres', applied: await migratePostgres(config.databaseUrl) };
+  }
+  const db = openSqlite(config.databasePath);
+  try {
+    return { kind: 'sqlite', applied: migrateSqlite(db) };
+  } finally {
+    db.close();
+  }
 }

@@ -44,4 +44,3 @@ export async function makePostgresStore(options: PostgresOptions): Promise<Store
   };
 }
 
-export { migratePostgres };
