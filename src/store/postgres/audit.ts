@@ -1,5 +1,6 @@
 /** Audit chain sealing and retention on PostgreSQL (see src/audit/chain.ts for the hashes). */
-import { contentHash, entryHash, GENESIS, type AuditEntry } from '../../audit/chain.ts';
+import { contentHash, entryHash, GENESIS } from '../../audit/chain.ts';
+import { toAuditEntry } from '../rows.ts';
 import type { Store } from '../types.ts';
 import type { Db, Query } from './pool.ts';
 
@@ -47,19 +48,7 @@ export function makePostgresAudit(db: Db): Pick<Store, 'sealAudit' | 'auditSourc
          WHERE a.source = $1 AND a.position > $2 ORDER BY a.position LIMIT $3`,
         [source, afterPosition, limit],
       );
-      return rows.map(
-        (r): AuditEntry => ({
-          seq: r.position as number,
-          eventId: r.event_id as string,
-          contentHash: r.content_hash as string,
-          prevHash: r.prev_hash as string,
-          entryHash: r.entry_hash as string,
-          event:
-            r.payload === null
-              ? null
-              : { source, eventKey: r.event_key as string, receivedAt: r.received_at as number, headers: JSON.parse(r.headers as string) as Record<string, string>, payload: r.payload as Buffer },
-        }),
-      );
+      return rows.map((r) => toAuditEntry(source, r));
     },
     pruneDelivered: async (before, source) => {
       const result = await db.query(

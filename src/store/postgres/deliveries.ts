@@ -7,7 +7,7 @@
  */
 import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter } from '../types.ts';
 import { DUE_CHANNEL, type Db, type Query } from './pool.ts';
-import { makeWhere } from './rows.ts';
+import { makeWhere } from '../rows.ts';
 
 /** Event status from its deliveries: any dead > any failed > all delivered > received (also with none). */
 const RECOMPUTE_EVENT_STATUS = `UPDATE events SET status = (

@@ -2,7 +2,7 @@
 import { decodeCursor, encodeCursor, InvalidCursorError } from '../cursor.ts';
 import type { EventDetail, EventQuery, EventSummary, InsertOutcome, NewEvent, Page } from '../types.ts';
 import { DUE_CHANNEL, type Db, type Query } from './pool.ts';
-import { makeWhere, toAttempt, toDelivery, toSummary } from './rows.ts';
+import { makeWhere, toAttempt, toDelivery, toSummary } from '../rows.ts';
 
 // One statement for the whole batch. ON CONFLICT DO NOTHING also skips a later copy of a key inside the
 // batch (rows go in `ord` order, so the first copy wins); a concurrent insert of the same key in another

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { StorageUnavailableError } from '../../errors.ts';
 import { isConnectionFailure, toStorageError } from './errors.ts';
 
-export type Row = Record<string, unknown>;
+import type { Row } from '../rows.ts';
 export type Query = <R extends Row = Row>(sql: string, params?: unknown[]) => Promise<pg.QueryResult<R>>;
 
 export interface Db {

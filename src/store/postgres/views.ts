@@ -2,7 +2,7 @@
 import { decodeCursor, encodeCursor, InvalidCursorError } from '../cursor.ts';
 import type { ActivityBucket, DeliveryListItem, DeliveryQuery, DeliveryStatus, DestinationCounts, DestinationState, EventStatus, Page, Stats } from '../types.ts';
 import type { Db } from './pool.ts';
-import { makeWhere, toDelivery } from './rows.ts';
+import { makeWhere, toDeliveryListItem } from '../rows.ts';
 
 const EVENT_STATUSES: EventStatus[] = ['received', 'delivered', 'failed', 'dead'];
 const DELIVERY_STATUSES: DeliveryStatus[] = ['pending', 'failed', 'delivered', 'dead'];
@@ -28,13 +28,7 @@ export function makePostgresViews(db: Db) {
     const page = more ? rows.slice(0, query.limit) : rows;
     const last = page[page.length - 1];
     return {
-      items: page.map((row) => ({
-        ...toDelivery(row),
-        source: row.source as string,
-        eventKey: row.event_key as string,
-        eventType: row.event_type as string,
-        receivedAt: row.received_at as number,
-      })),
+      items: page.map(toDeliveryListItem),
       nextCursor: more && last ? encodeCursor({ receivedAt: last.created_at as number, seq: last.seq as number }) : null,
     };
   }
