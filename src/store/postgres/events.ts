@@ -1,5 +1,5 @@
 /** Event storage on PostgreSQL: group-committed inserts with their deliveries, listing, detail. */
-import { decodeCursor, encodeCursor, InvalidCursorError } from '../cursor.ts';
+import { decodeCursor, InvalidCursorError, toPage } from '../cursor.ts';
 import type { EventDetail, EventQuery, EventSummary, InsertOutcome, NewEvent, Page } from '../types.ts';
 import { DUE_CHANNEL, type Db, type Query } from './pool.ts';
 import { makeWhere, toAttempt, toDelivery, toSummary } from '../rows.ts';
@@ -82,10 +82,7 @@ export function makePostgresEvents(db: Db) {
        ${where.sql()} ORDER BY received_at DESC, seq DESC LIMIT ${where.param(query.limit + 1)}`,
       where.params,
     );
-    const more = rows.length > query.limit;
-    const page = more ? rows.slice(0, query.limit) : rows;
-    const last = page[page.length - 1];
-    return { items: page.map(toSummary), nextCursor: more && last ? encodeCursor({ receivedAt: last.received_at as number, seq: last.seq as number }) : null };
+    return toPage(rows, query.limit, toSummary, (r) => ({ receivedAt: r.received_at as number, seq: r.seq as number }));
   }
 
   async function getEvent(id: string): Promise<EventDetail | null> {

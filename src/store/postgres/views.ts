@@ -1,5 +1,5 @@
 /** Read-side of deliveries on PostgreSQL (dead-letter list, per-destination counts, activity, stats) and destination states. */
-import { decodeCursor, encodeCursor, InvalidCursorError } from '../cursor.ts';
+import { decodeCursor, InvalidCursorError, toPage } from '../cursor.ts';
 import type { ActivityBucket, DeliveryListItem, DeliveryQuery, DeliveryStatus, DestinationCounts, DestinationState, EventStatus, Page, Stats } from '../types.ts';
 import type { Db } from './pool.ts';
 import { makeWhere, toDeliveryListItem } from '../rows.ts';
@@ -24,13 +24,7 @@ export function makePostgresViews(db: Db) {
        ${where.sql()} ORDER BY d.created_at DESC, d.seq DESC LIMIT ${where.param(query.limit + 1)}`,
       where.params,
     );
-    const more = rows.length > query.limit;
-    const page = more ? rows.slice(0, query.limit) : rows;
-    const last = page[page.length - 1];
-    return {
-      items: page.map(toDeliveryListItem),
-      nextCursor: more && last ? encodeCursor({ receivedAt: last.created_at as number, seq: last.seq as number }) : null,
-    };
+    return toPage(rows, query.limit, toDeliveryListItem, (r) => ({ receivedAt: r.created_at as number, seq: r.seq as number }));
   }
 
   // deliveries.created_at is the event's receivedAt (the outbox writes both in one transaction).

@@ -1,5 +1,5 @@
 /** Event storage on SQLite: group-committed inserts with their deliveries, listing, detail. */
-import { decodeCursor, encodeCursor, InvalidCursorError } from '../cursor.ts';
+import { decodeCursor, InvalidCursorError, toPage } from '../cursor.ts';
 import { toAttempt, toDelivery, toSummary } from '../rows.ts';
 import type { EventDetail, EventQuery, EventStatus, EventSummary, InsertOutcome, NewEvent, Page } from '../types.ts';
 import { guarded } from './errors.ts';
@@ -70,10 +70,7 @@ export function makeSqliteEvents(db: SqliteDb) {
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at DESC, seq DESC LIMIT @limit`,
       )
       .all(params);
-    const more = rows.length > query.limit;
-    const page = more ? rows.slice(0, query.limit) : rows;
-    const last = page[page.length - 1];
-    return { items: page.map(toSummary), nextCursor: more && last ? encodeCursor({ receivedAt: last.received_at, seq: last.seq }) : null };
+    return toPage(rows, query.limit, toSummary, (r) => ({ receivedAt: r.received_at, seq: r.seq }));
   }
 
   const getEventRow = db.prepare<[string], EventRow & { payload: Buffer; headers: string; payload_sha256: string; secret_label: string | null }>(
