@@ -6,10 +6,20 @@ import type { Store } from './types.ts';
 
 type StoreConfig = Pick<Config, 'databasePath' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize'>>;
 
-export async function openStore(config: StoreConfig): Promise<Store> {
+/** Where a backend reports connection trouble nobody awaits (an idle connection dropped, LISTEN lost). */
+export interface StoreLog {
+  warn(details: Record<string, unknown>, message: string): void;
+}
+
+export async function openStore(config: StoreConfig, log?: StoreLog): Promise<Store> {
   if (config.databaseUrl) {
     const { makePostgresStore } = await import('./postgres/index.ts');
-    const store = await makePostgresStore({ url: config.databaseUrl, poolSize: config.databasePoolSize ?? 10 });
+    const store = await makePostgresStore({
+      url: config.databaseUrl,
+      poolSize: config.databasePoolSize ?? 10,
+      // The message only (codes and texts from the driver), never the connection string.
+      ...(log ? { onConnectionError: (err: unknown) => log.warn({ error: err instanceof Error ? err.message : String(err) }, 'database connection lost; reconnecting') } : {}),
+    });
     await store.migrate();
     return store;
   }

@@ -21,12 +21,15 @@ export async function makePostgresStore(options: PostgresOptions): Promise<Store
   const db = makeDb(options.url, options.poolSize ?? 10, onError);
   const due = makeDueListener(options.url, onError);
   const events = makePostgresEvents(db);
+  let closed = false;
   return {
     kind: 'postgres',
     migrate: async () => void (await migratePostgres(options.url)),
     ping: async () => void (await db.query('SELECT 1')),
     pendingMigrations: () => pendingPostgresMigrations(db),
     close: async () => {
+      if (closed) return;
+      closed = true;
       await due.close();
       await db.end();
     },
