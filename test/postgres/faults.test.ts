@@ -73,7 +73,9 @@ it('answers 200 only for stored events, 503 + Retry-After while connections die,
     await terminateConnections(db);
     await db.admin(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS true`);
   }
-  await new Promise((r) => setTimeout(r, 300));
+  // Recovery under the same load, without a restart: requests succeed again.
+  const okAfterOutages = answers.filter((a) => a.status === 200).length;
+  await waitFor(() => answers.filter((a) => a.status === 200).length >= okAfterOutages + 30, 15_000, '30 more stored events after the outages');
   sending = false;
   await Promise.all(senders);
 
@@ -81,7 +83,6 @@ it('answers 200 only for stored events, 503 + Retry-After while connections die,
   const refused = answers.filter((a) => a.status === 503);
   expect(answers.filter((a) => a.status !== 200 && a.status !== 503)).toEqual([]);
   expect(refused.length).toBeGreaterThan(0);
-  expect(ok.length).toBeGreaterThan(50);
   for (const r of refused) {
     expect(r.retryAfter).toMatch(/^\d+$/);
     expect(JSON.parse(r.text)).toMatchObject({ code: expect.stringMatching(/^(storage_unavailable|overloaded)$/) });
