@@ -67,7 +67,7 @@ export async function createInbox(options: InboxOptions): Promise<Inbox> {
   const config: Config = extra.length ? Object.freeze({ ...options.config, destinations: [...options.config.destinations, ...extra] }) : options.config;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? makeLogger(config.logLevel);
-  const store = options.store ?? (await openStore(config));
+  const store = options.store ?? (await openStore(config, logger));
   const metrics = makeMetrics();
   attachStoreGauges(metrics, store, clock);
   const queue = makeCommitQueue(store, config.ingest, (size) => metrics.commitBatchSize.observe(size));

@@ -4,6 +4,7 @@ import { config as loadDotenv } from 'dotenv';
 import { registerAudit } from './audit.ts';
 import { registerDestinations } from './destinations.ts';
 import { registerEvents } from './events.ts';
+import { registerMigrate } from './migrate.ts';
 import { registerReplay } from './replay.ts';
 import { registerRetry } from './retry.ts';
 import { registerSend } from './send.ts';
@@ -26,5 +27,6 @@ registerEvents(program);
 registerReplay(program);
 registerRetry(program);
 registerDestinations(program);
+registerMigrate(program);
 
 await program.parseAsync(process.argv);

@@ -13,7 +13,7 @@ export function registerWorker(program: Command): void {
       const [{ makeLogger }, { openStore }, { makeWorker }] = await Promise.all([import('../log.ts'), import('../store/index.ts'), import('../worker/worker.ts')]);
       const config = loadConfigOrExit(opts.config);
       const logger = makeLogger(config.logLevel);
-      const store = await openStore(config);
+      const store = await openStore(config, logger);
       const worker = makeWorker({ store, destinations: config.destinations, tuning: config.worker, clock: systemClock, log: logger });
       const skipped = config.destinations.filter((d) => d.handler !== null).map((d) => d.name);
       if (skipped.length) logger.warn({ destinations: skipped }, 'handler destinations need the process that registers the handlers; this worker skips them');

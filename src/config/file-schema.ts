@@ -58,7 +58,10 @@ export const fileSchema = z
       })
       .strict()
       .optional(),
-    database: z.object({ path: z.string().optional(), url: z.string().optional() }).strict().optional(),
+    database: z
+      .object({ path: z.string().optional(), url: z.string().optional(), pool_size: z.number().int().min(1).max(1000).optional() })
+      .strict()
+      .optional(),
     sources: z.array(sourceSchema).optional(),
     destinations: z.array(destinationSchema).optional(),
     retention: z

@@ -50,6 +50,7 @@ export function loadConfig({ env = process.env, cwd = process.cwd(), configPath 
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`);
   const databaseUrl = env.DATABASE_URL || file.database?.url || null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL: must start with postgres:// or postgresql://');
+  const databasePoolSize = envInt('DATABASE_POOL_SIZE', file.database?.pool_size ?? 10, 1, 1000);
   const adminToken = env.ADMIN_TOKEN || null;
   if (adminToken !== null && adminToken.trim() !== adminToken) problems.push('ADMIN_TOKEN: must not have surrounding whitespace');
 
@@ -68,6 +69,7 @@ export function loadConfig({ env = process.env, cwd = process.cwd(), configPath 
     port,
     databasePath: resolve(cwd, env.DATABASE_PATH || file.database?.path || './data/app.db'),
     databaseUrl,
+    databasePoolSize,
     adminToken,
     logLevel,
     configFile: filePath ? resolve(cwd, filePath) : null,

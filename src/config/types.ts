@@ -75,6 +75,8 @@ export interface Config {
   port: number;
   databasePath: string;
   databaseUrl: string | null;
+  /** PostgreSQL connections per process (each process opens up to this many, plus one for LISTEN). */
+  databasePoolSize: number;
   adminToken: string | null;
   logLevel: string;
   configFile: string | null;

@@ -22,3 +22,13 @@ export class InvalidCursorError extends Error {
     super('invalid cursor');
   }
 }
+
+/**
+ * One page from rows fetched with LIMIT limit + 1 (the extra row only says there is more): the items, and a
+ * cursor at the last item's (time, seq) when there is more.
+ */
+export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, position: (row: R) => CursorPosition): { items: T[]; nextCursor: string | null } {
+  const page = rows.length > limit ? rows.slice(0, limit) : rows;
+  const last = page[page.length - 1];
+  return { items: page.map(map), nextCursor: rows.length > limit && last ? encodeCursor(position(last)) : null };
+}

@@ -1,14 +1,41 @@
 /** Pick the backend from config: PostgreSQL when DATABASE_URL is set, else embedded SQLite. */
 import type { Config } from '../config/types.ts';
 import { makeSqliteStore } from './sqlite/index.ts';
+import { migrateSqlite, openSqlite } from './sqlite/open.ts';
 import type { Store } from './types.ts';
 
-export async function openStore(config: Pick<Config, 'databasePath' | 'databaseUrl'>): Promise<Store> {
+type StoreConfig = Pick<Config, 'databasePath' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize'>>;
+
+/** Where a backend reports connection trouble nobody awaits (an idle connection dropped, LISTEN lost). */
+export interface StoreLog {
+  warn(details: Record<string, unknown>, message: string): void;
+}
+
+export async function openStore(config: StoreConfig, log?: StoreLog): Promise<Store> {
   if (config.databaseUrl) {
     const { makePostgresStore } = await import('./postgres/index.ts');
-    const store = await makePostgresStore({ url: config.databaseUrl });
+    const store = await makePostgresStore({
+      url: config.databaseUrl,
+      poolSize: config.databasePoolSize ?? 10,
+      // The message only (codes and texts from the driver), never the connection string.
+      ...(log ? { onConnectionError: (err: unknown) => log.warn({ error: err instanceof Error ? err.message : String(err) }, 'database connection lost; reconnecting') } : {}),
+    });
     await store.migrate();
     return store;
   }
   return makeSqliteStore(config.databasePath);
+}
+
+/** Bring the configured database's schema up to date (`filab migrate`); returns the backend and what was applied. */
+export async function migrateStore(config: StoreConfig): Promise<{ kind: string; applied: string[] }> {
+  if (config.databaseUrl) {
+    const { migratePostgres } = await import('./postgres/migrate.ts');
+    return { kind: 'postgres', applied: await migratePostgres(config.databaseUrl) };
+  }
+  const db = openSqlite(config.databasePath);
+  try {
+    return { kind: 'sqlite', applied: migrateSqlite(db) };
+  } finally {
+    db.close();
+  }
 }

@@ -1,5 +1,6 @@
 /** Audit chain sealing and retention on SQLite (see src/audit/chain.ts for the hashes). */
-import { contentHash, entryHash, GENESIS, type AuditEntry } from '../../audit/chain.ts';
+import { contentHash, entryHash, GENESIS } from '../../audit/chain.ts';
+import { toAuditEntry } from '../rows.ts';
 import type { Store } from '../types.ts';
 import { guarded } from './errors.ts';
 import type { SqliteDb } from './open.ts';
@@ -53,22 +54,7 @@ export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'sealAudit' | 'auditS
   return {
     sealAudit: (limit, now) => guarded(() => seal.immediate(limit, now)),
     auditSources: () => guarded(() => db.prepare('SELECT DISTINCT source FROM audit_entries ORDER BY source').pluck().all() as string[]),
-    listAuditEntries: (source, afterPosition, limit) =>
-      guarded(() =>
-        entries.all(source, afterPosition, limit).map(
-          (r): AuditEntry => ({
-            seq: r.position as number,
-            eventId: r.event_id as string,
-            contentHash: r.content_hash as string,
-            prevHash: r.prev_hash as string,
-            entryHash: r.entry_hash as string,
-            event:
-              r.payload === null
-                ? null
-                : { source, eventKey: r.event_key as string, receivedAt: r.received_at as number, headers: JSON.parse(r.headers as string) as Record<string, string>, payload: r.payload as Buffer },
-          }),
-        ),
-      ),
+    listAuditEntries: (source, afterPosition, limit) => guarded(() => entries.all(source, afterPosition, limit).map((r) => toAuditEntry(source, r))),
     pruneDelivered: (before, source) => guarded(() => prune.run({ before, source: source ?? null }).changes),
   };
 }

@@ -1,8 +1,8 @@
 /** Read-side of deliveries on SQLite (dead-letter list, per-destination counts, activity, stats) and destination states. */
-import { decodeCursor, encodeCursor, InvalidCursorError } from '../cursor.ts';
+import { decodeCursor, InvalidCursorError, toPage } from '../cursor.ts';
 import type { ActivityBucket, DeliveryListItem, DeliveryQuery, DeliveryStatus, DestinationCounts, DestinationState, EventStatus, Page, Stats } from '../types.ts';
 import { guarded } from './errors.ts';
-import { toDelivery } from './events.ts';
+import { toDeliveryListItem } from '../rows.ts';
 import type { SqliteDb } from './open.ts';
 
 const EVENT_STATUSES: EventStatus[] = ['received', 'delivered', 'failed', 'dead'];
@@ -27,19 +27,7 @@ export function makeSqliteDeliveryViews(db: SqliteDb) {
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.created_at DESC, d.seq DESC LIMIT @limit`,
       )
       .all(params);
-    const more = rows.length > query.limit;
-    const page = more ? rows.slice(0, query.limit) : rows;
-    const last = page[page.length - 1];
-    return {
-      items: page.map((row) => ({
-        ...toDelivery(row),
-        source: row.source as string,
-        eventKey: row.event_key as string,
-        eventType: row.event_type as string,
-        receivedAt: row.received_at as number,
-      })),
-      nextCursor: more && last ? encodeCursor({ receivedAt: last.created_at as number, seq: last.seq as number }) : null,
-    };
+    return toPage(rows, query.limit, toDeliveryListItem, (r) => ({ receivedAt: r.created_at as number, seq: r.seq as number }));
   }
 
   // deliveries.created_at is the event's receivedAt (the outbox writes both in one transaction).

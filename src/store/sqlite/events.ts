@@ -1,6 +1,7 @@
 /** Event storage on SQLite: group-committed inserts with their deliveries, listing, detail. */
-import { decodeCursor, encodeCursor, InvalidCursorError } from '../cursor.ts';
-import type { AttemptRecord, DeliveryRecord, EventDetail, EventQuery, EventStatus, EventSummary, InsertOutcome, NewEvent, Page } from '../types.ts';
+import { decodeCursor, InvalidCursorError, toPage } from '../cursor.ts';
+import { toAttempt, toDelivery, toSummary } from '../rows.ts';
+import type { EventDetail, EventQuery, EventStatus, EventSummary, InsertOutcome, NewEvent, Page } from '../types.ts';
 import { guarded } from './errors.ts';
 import type { SqliteDb } from './open.ts';
 
@@ -69,10 +70,7 @@ export function makeSqliteEvents(db: SqliteDb) {
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at DESC, seq DESC LIMIT @limit`,
       )
       .all(params);
-    const more = rows.length > query.limit;
-    const page = more ? rows.slice(0, query.limit) : rows;
-    const last = page[page.length - 1];
-    return { items: page.map(toSummary), nextCursor: more && last ? encodeCursor({ receivedAt: last.received_at, seq: last.seq }) : null };
+    return toPage(rows, query.limit, toSummary, (r) => ({ receivedAt: r.received_at, seq: r.seq }));
   }
 
   const getEventRow = db.prepare<[string], EventRow & { payload: Buffer; headers: string; payload_sha256: string; secret_label: string | null }>(
@@ -98,45 +96,5 @@ export function makeSqliteEvents(db: SqliteDb) {
     insertEvents: (events: NewEvent[]) => guarded(() => insertBatch.immediate(events)),
     listEvents: (query: EventQuery) => guarded(() => listEvents(query)),
     getEvent: (id: string) => guarded(() => getEvent(id)),
-  };
-}
-
-function toSummary(row: EventRow): EventSummary {
-  return {
-    id: row.id,
-    source: row.source,
-    eventKey: row.event_key,
-    eventType: row.event_type,
-    providerCreatedAt: row.provider_created_at,
-    receivedAt: row.received_at,
-    status: row.status,
-  };
-}
-
-export function toDelivery(row: Record<string, unknown>): DeliveryRecord {
-  return {
-    id: row.id as string,
-    eventId: row.event_id as string,
-    destination: row.destination as string,
-    status: row.status as DeliveryRecord['status'],
-    attemptCount: row.attempt_count as number,
-    nextAttemptAt: row.next_attempt_at as number | null,
-    orderingKey: row.ordering_key as string | null,
-    lastError: row.last_error as string | null,
-    updatedAt: row.updated_at as number,
-  };
-}
-
-export function toAttempt(row: Record<string, unknown>): AttemptRecord {
-  return {
-    id: row.id as string,
-    deliveryId: row.delivery_id as string,
-    attemptNumber: row.attempt_number as number,
-    startedAt: row.started_at as number,
-    durationMs: row.duration_ms as number,
-    statusCode: row.status_code as number | null,
-    error: row.error as string | null,
-    responseSnippet: row.response_snippet as string | null,
-    manual: row.manual === 1,
   };
 }

@@ -15,7 +15,7 @@ export function makeSqliteStore(path: string): Store {
   const deliveries = makeSqliteDeliveries(db);
   return {
     kind: 'sqlite',
-    migrate: () => guarded(() => migrateSqlite(db)),
+    migrate: () => guarded(() => void migrateSqlite(db)),
     ping: () => guarded(() => void ping.get()),
     pendingMigrations: () => guarded(() => pendingSqliteMigrations(db)),
     close: async () => {

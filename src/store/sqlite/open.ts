@@ -28,8 +28,9 @@ export function pendingSqliteMigrations(db: SqliteDb): string[] {
   return readMigrations(MIGRATIONS).filter((m) => !applied.has(m.version)).map((m) => m.name);
 }
 
-/** Apply pending migrations, each in an IMMEDIATE transaction so processes starting together serialise. */
-export function migrateSqlite(db: SqliteDb): void {
+/** Apply pending migrations, each in an IMMEDIATE transaction so processes starting together serialise. Returns the names applied. */
+export function migrateSqlite(db: SqliteDb): string[] {
+  const applied: string[] = [];
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
   for (const migration of readMigrations(MIGRATIONS)) {
     db.transaction(() => {
@@ -37,6 +38,8 @@ export function migrateSqlite(db: SqliteDb): void {
       if (done) return;
       db.exec(migration.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+      applied.push(migration.name);
     }).immediate();
   }
+  return applied;
 }

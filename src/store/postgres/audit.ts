@@ -1,0 +1,62 @@
+/** Audit chain sealing and retention on PostgreSQL (see src/audit/chain.ts for the hashes). */
+import { contentHash, entryHash, GENESIS } from '../../audit/chain.ts';
+import { toAuditEntry } from '../rows.ts';
+import type { Store } from '../types.ts';
+import type { Db, Query } from './pool.ts';
+
+async function seal(q: Query, limit: number, now: number): Promise<number> {
+  // One sealer at a time across processes: each appends after the head it reads.
+  await q("SELECT pg_advisory_xact_lock(hashtext('filab:audit'))");
+  const { rows } = await q<{ id: string; source: string; event_key: string; received_at: number; headers: string; payload: Buffer }>(
+    `SELECT e.id, e.source, e.event_key, e.received_at, e.headers, e.payload FROM events e
+     WHERE NOT EXISTS (SELECT 1 FROM audit_entries a WHERE a.event_id = e.id) ORDER BY e.seq LIMIT $1`,
+    [limit],
+  );
+  if (!rows.length) return 0;
+  const heads = new Map<string, { position: number; hash: string }>();
+  const sources = [...new Set(rows.map((r) => r.source))];
+  const found = await q<{ source: string; position: number; entry_hash: string }>(
+    `SELECT DISTINCT ON (source) source, position, entry_hash FROM audit_entries WHERE source = ANY($1::text[])
+     ORDER BY source, position DESC`,
+    [sources],
+  );
+  for (const h of found.rows) heads.set(h.source, { position: h.position, hash: h.entry_hash });
+  const entries = rows.map((row) => {
+    const current = heads.get(row.source) ?? { position: 0, hash: GENESIS };
+    const content = contentHash({ source: row.source, eventKey: row.event_key, receivedAt: row.received_at, headers: JSON.parse(row.headers) as Record<string, string>, payload: row.payload });
+    const next = { position: current.position + 1, hash: entryHash(current.hash, content) };
+    heads.set(row.source, next);
+    return { source: row.source, position: next.position, eventId: row.id, content, prev: current.hash, hash: next.hash };
+  });
+  await q(
+    `INSERT INTO audit_entries (source, position, event_id, content_hash, prev_hash, entry_hash, sealed_at)
+     SELECT source, position, event_id, content_hash, prev_hash, entry_hash, $7
+     FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t (source, position, event_id, content_hash, prev_hash, entry_hash)`,
+    [entries.map((e) => e.source), entries.map((e) => e.position), entries.map((e) => e.eventId), entries.map((e) => e.content), entries.map((e) => e.prev), entries.map((e) => e.hash), now],
+  );
+  return rows.length;
+}
+
+export function makePostgresAudit(db: Db): Pick<Store, 'sealAudit' | 'auditSources' | 'listAuditEntries' | 'pruneDelivered'> {
+  return {
+    sealAudit: (limit, now) => db.tx((q) => seal(q, limit, now)),
+    auditSources: async () => (await db.query<{ source: string }>('SELECT DISTINCT source FROM audit_entries ORDER BY source')).rows.map((r) => r.source),
+    listAuditEntries: async (source, afterPosition, limit) => {
+      const { rows } = await db.query(
+        `SELECT a.position, a.event_id, a.content_hash, a.prev_hash, a.entry_hash, e.event_key, e.received_at, e.headers, e.payload
+         FROM audit_entries a LEFT JOIN events e ON e.id = a.event_id
+         WHERE a.source = $1 AND a.position > $2 ORDER BY a.position LIMIT $3`,
+        [source, afterPosition, limit],
+      );
+      return rows.map((r) => toAuditEntry(source, r));
+    },
+    pruneDelivered: async (before, source) => {
+      const result = await db.query(
+        `DELETE FROM events WHERE status = 'delivered' AND received_at < $1 AND ($2::text IS NULL OR source = $2)
+         AND EXISTS (SELECT 1 FROM audit_entries a WHERE a.event_id = events.id)`,
+        [before, source ?? null],
+      );
+      return result.rowCount ?? 0;
+    },
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * Delivery bookkeeping on PostgreSQL: claim with leases, attempts, release, requeue. Read-only views live in
+ * views.ts, the LISTEN side of subscribeDue in listen.ts. Claimers of one destination serialise on an
+ * advisory lock held to the end of their transaction (taken in name order, so claimers never deadlock), so
+ * the count of live leases they read cannot be raced past max_in_flight by another process; FOR UPDATE
+ * SKIP LOCKED keeps them off rows another transaction (a completing attempt, a requeue) is changing.
+ */
+import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter } from '../types.ts';
+import { DUE_CHANNEL, type Db, type Query } from './pool.ts';
+import { makeWhere } from '../rows.ts';
+
+/** Event status from its deliveries: any dead > any failed > all delivered > received (also with none). */
+const RECOMPUTE_EVENT_STATUS = `UPDATE events SET status = (
+  SELECT CASE WHEN count(*) FILTER (WHERE d.status = 'dead') > 0 THEN 'dead'
+              WHEN count(*) FILTER (WHERE d.status = 'failed') > 0 THEN 'failed'
+              WHEN count(*) > 0 AND count(*) FILTER (WHERE d.status = 'delivered') = count(*) THEN 'delivered'
+              ELSE 'received' END
+  FROM deliveries d WHERE d.event_id = events.id) WHERE id = ANY($1::text[])`;
+
+// A delivery with an ordering key waits while an earlier one (by seq) of the same destination + key is unfinished.
+const DUE = `SELECT d.id, d.event_id, d.destination, d.attempt_count, d.schedule_step, d.manual, d.ordering_key,
+    e.source, e.event_key, e.event_type, e.received_at, e.payload
+  FROM deliveries d JOIN events e ON e.id = d.event_id
+  WHERE d.destination = $1 AND d.status IN ('pending', 'failed') AND d.next_attempt_at <= $2
+    AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= $2)
+    AND (d.ordering_key IS NULL OR NOT EXISTS (
+      SELECT 1 FROM deliveries p WHERE p.destination = d.destination AND p.ordering_key = d.ordering_key
+        AND p.seq < d.seq AND p.status IN ('pending', 'failed')))
+  ORDER BY d.next_attempt_at, d.seq LIMIT $3 FOR UPDATE OF d SKIP LOCKED`;
+
+const LEASE_COLUMNS = 'attempt_count = attempt_count + 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = $2';
+const FINISH = {
+  delivered: `UPDATE deliveries SET status = 'delivered', next_attempt_at = NULL, last_error = NULL, manual = false,
+    replay_prev_status = NULL, replay_prev_next_attempt_at = NULL, schedule_step = schedule_step + (CASE WHEN manual THEN 0 ELSE 1 END),
+    ${LEASE_COLUMNS} WHERE id = $1`,
+  retry: `UPDATE deliveries SET status = 'failed', next_attempt_at = $4, last_error = $3, schedule_step = schedule_step + 1,
+    ${LEASE_COLUMNS} WHERE id = $1`,
+  dead: `UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, last_error = $3, manual = false,
+    replay_prev_status = NULL, replay_prev_next_attempt_at = NULL, schedule_step = schedule_step + (CASE WHEN manual THEN 0 ELSE 1 END),
+    ${LEASE_COLUMNS} WHERE id = $1`,
+  restore: `UPDATE deliveries SET status = coalesce(replay_prev_status, 'dead'), next_attempt_at = replay_prev_next_attempt_at,
+    last_error = $3, manual = false, replay_prev_status = NULL, replay_prev_next_attempt_at = NULL,
+    ${LEASE_COLUMNS} WHERE id = $1`,
+};
+
+export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
+  let rotation = 0;
+
+  async function claim(q: Query, options: ClaimOptions): Promise<ClaimedDelivery[]> {
+    const claimed: ClaimedDelivery[] = [];
+    // Rotate the starting destination so one busy destination cannot take every slot, claim after claim.
+    const start = options.destinations.length ? rotation++ % options.destinations.length : 0;
+    const order = [...options.destinations.slice(start), ...options.destinations.slice(0, start)];
+    // Lock every destination first, in one fixed order: claimers taking them in rotated order would deadlock.
+    for (const name of options.destinations.map((d) => d.name).sort()) {
+      await q("SELECT pg_advisory_xact_lock(hashtext('filab:claim:' || $1))", [name]);
+    }
+    for (const destination of order) {
+      if (claimed.length >= options.limit) break;
+      const state = await q<{ disabled: boolean; in_flight: number }>(
+        `SELECT coalesce((SELECT disabled FROM destination_states WHERE name = $1), false) AS disabled,
+                (SELECT count(*) FROM deliveries WHERE destination = $1 AND lease_expires_at > $2) AS in_flight`,
+        [destination.name, options.now],
+      );
+      const { disabled, in_flight } = state.rows[0]!;
+      const room = Math.min(options.limit - claimed.length, destination.maxInFlight - in_flight);
+      if (disabled || room <= 0) continue;
+      const due = await q(DUE, [destination.name, options.now, room]);
+      if (!due.rows.length) continue;
+      await q('UPDATE deliveries SET lease_owner = $1, lease_expires_at = $2 WHERE id = ANY($3::text[])', [
+        options.workerId,
+        options.now + options.leaseMs,
+        due.rows.map((r) => r.id),
+      ]);
+      for (const row of due.rows) {
+        claimed.push({
+          id: row.id as string,
+          eventId: row.event_id as string,
+          destination: row.destination as string,
+          attemptNumber: (row.attempt_count as number) + 1,
+          manual: row.manual === true,
+          scheduleStep: row.schedule_step as number,
+          orderingKey: row.ordering_key as string | null,
+          source: row.source as string,
+          eventKey: row.event_key as string,
+          eventType: row.event_type as string,
+          receivedAt: row.received_at as number,
+          payload: row.payload as Buffer,
+        });
+      }
+    }
+    return claimed;
+  }
+
+  async function complete(q: Query, result: AttemptResult): Promise<boolean> {
+    const held = await q<{ event_id: string; destination: string; attempt_count: number; manual: boolean }>(
+      'SELECT event_id, destination, attempt_count, manual FROM deliveries WHERE id = $1 AND lease_owner = $2 FOR UPDATE',
+      [result.deliveryId, result.workerId],
+    );
+    const row = held.rows[0];
+    if (!row) return false;
+    const now = result.startedAt + result.durationMs;
+    await q(
+      `INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_snippet, manual)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [result.attemptId, result.deliveryId, row.attempt_count + 1, result.startedAt, result.durationMs, result.statusCode, result.error, result.responseSnippet, row.manual],
+    );
+    const { outcome } = result;
+    const error = outcome.kind === 'delivered' ? null : (result.error ?? (result.statusCode !== null ? `HTTP ${result.statusCode}` : 'failed'));
+    const params: unknown[] = outcome.kind === 'delivered' ? [result.deliveryId, now] : [result.deliveryId, now, error];
+    if (outcome.kind === 'retry') params.push(outcome.nextAttemptAt);
+    await q(FINISH[outcome.kind], params);
+    await q(
+      outcome.kind === 'delivered'
+        ? `INSERT INTO destination_states (name, last_success_at, failure_streak) VALUES ($1, $2, 0)
+           ON CONFLICT (name) DO UPDATE SET last_success_at = excluded.last_success_at, failure_streak = 0`
+        : `INSERT INTO destination_states (name, last_failure_at, failure_streak) VALUES ($1, $2, 1)
+           ON CONFLICT (name) DO UPDATE SET last_failure_at = excluded.last_failure_at, failure_streak = destination_states.failure_streak + 1`,
+      [row.destination, now],
+    );
+    await q(RECOMPUTE_EVENT_STATUS, [[row.event_id]]);
+    return true;
+  }
+
+  async function requeue(q: Query, filter: RequeueFilter): Promise<number> {
+    const where = makeWhere();
+    const now = where.param(filter.now);
+    where.add(`d.status = ANY(${where.param(filter.statuses)}::text[])`);
+    where.add(`(d.lease_expires_at IS NULL OR d.lease_expires_at <= ${now})`);
+    if (filter.eventId !== undefined) where.add(`d.event_id = ${where.param(filter.eventId)}`);
+    if (filter.destination !== undefined) where.add(`d.destination = ${where.param(filter.destination)}`);
+    if (filter.source !== undefined) where.add(`e.source = ${where.param(filter.source)}`);
+    if (filter.since !== undefined) where.add(`e.received_at >= ${where.param(filter.since)}`);
+    if (filter.until !== undefined) where.add(`e.received_at <= ${where.param(filter.until)}`);
+    const limit = filter.limit !== undefined ? `LIMIT ${where.param(filter.limit)}` : '';
+    const set = filter.manual
+      ? // Remember what the replay interrupts (unless an earlier replay already did), to restore it if the replay fails.
+        `replay_prev_status = CASE WHEN manual THEN replay_prev_status ELSE status END,
+         replay_prev_next_attempt_at = CASE WHEN manual THEN replay_prev_next_attempt_at ELSE next_attempt_at END,
+         manual = true`
+      : 'manual = false, schedule_step = 0, replay_prev_status = NULL, replay_prev_next_attempt_at = NULL';
+    const touched = await q<{ event_id: string }>(
+      `UPDATE deliveries SET ${set}, status = 'pending', next_attempt_at = ${now}, updated_at = ${now}
+       WHERE id IN (SELECT d.id FROM deliveries d JOIN events e ON e.id = d.event_id
+                    ${where.sql()} ORDER BY d.seq ${limit})
+       RETURNING event_id`,
+      where.params,
+    );
+    if (touched.rows.length) {
+      await q(RECOMPUTE_EVENT_STATUS, [[...new Set(touched.rows.map((t) => t.event_id))]]);
+      await notifyAtCommit(q);
+    }
+    return touched.rows.length;
+  }
+
+  /** NOTIFY reaches every process at commit; workers in this process are woken after commit by the caller. */
+  const notifyAtCommit = (q: Query) => q('SELECT pg_notify($1, $2)', [DUE_CHANNEL, '']);
+  const thenWake = <T>(work: Promise<T>, shouldWake: (value: T) => boolean) =>
+    work.then((value) => {
+      if (shouldWake(value)) notifyLocal();
+      return value;
+    });
+
+  return {
+    claimDeliveries: (options: ClaimOptions) => db.tx((q) => claim(q, options)),
+    completeAttempt: (result: AttemptResult) => db.tx((q) => complete(q, result)),
+    releaseLeases: (workerId: string) =>
+      thenWake(
+        db.tx(async (q) => {
+          const released = await q('UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = $1', [workerId]);
+          if (released.rowCount) await notifyAtCommit(q);
+          return released.rowCount ?? 0;
+        }),
+        (n) => n > 0,
+      ),
+    requeueDeliveries: (filter: RequeueFilter) =>
+      filter.statuses.length === 0 ? Promise.resolve(0) : thenWake(db.tx((q) => requeue(q, filter)), (n) => n > 0),
+    setDestinationDisabled: (name: string, disabled: boolean, reason: string | null, _now: number) =>
+      thenWake(
+        db.tx(async (q) => {
+          await q(
+            `INSERT INTO destination_states (name, disabled, disabled_reason) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE SET disabled = excluded.disabled, disabled_reason = excluded.disabled_reason`,
+            [name, disabled, disabled ? reason : null],
+          );
+          if (!disabled) await notifyAtCommit(q);
+        }),
+        () => !disabled,
+      ),
+  };
+}

@@ -1,0 +1,40 @@
+/** `filab migrate` on both backends: applies what is pending, then reports nothing to do; fails clearly when unreachable. */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runCli } from '../helpers/child.ts';
+import { makeTempDir } from '../helpers/inbox.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
+
+let db: TestDatabase;
+const dir = makeTempDir();
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('migrates PostgreSQL once and then has nothing to apply', async () => {
+  const first = await runCli(['migrate'], { DATABASE_URL: db.url }, dir);
+  expect(first).toMatchObject({ code: 0, stderr: '' });
+  expect(first.stdout).toBe('applied 001_init.sql\npostgres: 1 migration(s) applied\n');
+  const second = await runCli(['migrate'], { DATABASE_URL: db.url }, dir);
+  expect(second).toMatchObject({ code: 0, stdout: 'postgres: schema is up to date, nothing to apply\n' });
+});
+
+it('migrates SQLite the same way', async () => {
+  const env = { DATABASE_PATH: join(dir, 'app.db') };
+  const first = await runCli(['migrate'], env, dir);
+  expect(first.stdout).toMatch(/^applied 001_init\.sql\napplied 002_\w+\.sql\napplied 003_\w+\.sql\nsqlite: 3 migration\(s\) applied\n$/);
+  expect((await runCli(['migrate'], env, dir)).stdout).toBe('sqlite: schema is up to date, nothing to apply\n');
+});
+
+it('exits 1 with a clear message when PostgreSQL is unreachable', async () => {
+  const result = await runCli(['migrate'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing' }, dir);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain('[ERROR] migration failed: Storage unavailable, retry later');
+  expect(result.stderr).toContain('ECONNREFUSED');
+});

@@ -1,0 +1,135 @@
+/**
+ * Scale-out on one PostgreSQL: 2 ingest processes (`serve --no-worker`) and 2 workers (`worker`) as real child
+ * processes. 1,000 distinct signed Stripe events, each sent 3 times at once across both ingest processes, are
+ * stored exactly once and all answered 200; every event reaches the receiver; a worker killed with SIGKILL
+ * mid-run loses nothing (its leases expire and the other worker delivers).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { stripe } from '../../src/providers/stripe.ts';
+import { FILAB_BIN, startServerProcess, type ServerProcess } from '../helpers/child.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
+import { startReceiver, STRIPE_SECRET, STRIPE_SOURCE_YAML, stripeEvent, waitFor, type Receiver } from '../worker/support.ts';
+
+interface Proc {
+  child: ChildProcess;
+  exited: Promise<unknown>;
+}
+
+let db: TestDatabase;
+let dir: string;
+let receiver: Receiver;
+let direct: pg.Client;
+const ingest: ServerProcess[] = [];
+const workers: Proc[] = [];
+
+/** Start `filab worker` and wait for its "worker started" log line. */
+function startWorker(env: Record<string, string>): Promise<Proc> {
+  const child = spawn(process.execPath, [FILAB_BIN, 'worker'], { cwd: dir, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('worker started')) {
+        clearTimeout(timer);
+        resolve({ child, exited });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then(() => reject(new Error(`worker exited:\n${out}`)));
+  });
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  dir = mkdtempSync(join(tmpdir(), 'filab-multi-'));
+  // A little latency per delivery, so the kill below lands while deliveries are in flight.
+  receiver = await startReceiver(async () => {
+    await new Promise((r) => setTimeout(r, 2));
+    return { status: 200 };
+  });
+  writeFileSync(
+    join(dir, 'filab.yaml'),
+    `${STRIPE_SOURCE_YAML}destinations:
+  - { name: receiver, url: "${receiver.url}/hook", max_in_flight: 32 }
+worker: { allow_private_destinations: true, lease_ms: 2000, poll_interval_ms: 250, concurrency: 16 }
+`,
+  );
+  const env = { DATABASE_URL: db.url, DATABASE_POOL_SIZE: '4' };
+  // All four start together: their migrations serialise on the advisory lock.
+  const [a, b, c, d] = await Promise.all([
+    startServerProcess(env, ['serve', '--no-worker'], dir),
+    startServerProcess(env, ['serve', '--no-worker'], dir),
+    startWorker(env),
+    startWorker(env),
+  ]);
+  ingest.push(a, b);
+  workers.push(c, d);
+  direct = new pg.Client(db.url);
+  await direct.connect();
+}, 60_000);
+
+afterAll(async () => {
+  for (const p of [...ingest, ...workers]) p.child.kill('SIGKILL');
+  await Promise.all([...ingest, ...workers].map((p) => p.exited));
+  await direct?.end();
+  await receiver?.close();
+  await db?.drop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Send each event 3 times at once, copies spread over both ingest processes; at most `parallel` requests open. */
+async function sendAll(events: { id: string; body: string }[], parallel = 48): Promise<number[]> {
+  const jobs = events.flatMap((e, i) => [0, 1, 2].map((copy) => ({ body: e.body, url: ingest[(i + copy) % 2]!.url })));
+  const statuses: number[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < jobs.length) {
+      const job = jobs[next++]!;
+      const signed = stripe.sign({ body: job.body, secret: STRIPE_SECRET, timestamp: Math.floor(Date.now() / 1000) });
+      const res = await fetch(`${job.url}/webhooks/stripe`, { method: 'POST', headers: signed.headers, body: new Uint8Array(signed.body) });
+      await res.arrayBuffer();
+      statuses.push(res.status);
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, lane));
+  return statuses;
+}
+
+const count = async (sql: string) => Number((await direct.query<{ n: string }>(sql)).rows[0]!.n);
+/** Distinct events the receiver got, deduped on webhook-id (the receiver's contract: at-least-once). */
+const deliveredIds = () => new Set(receiver.requests.map((r) => r.headers['webhook-id'] as string));
+
+it('stores 1,000 events exactly once from 3,000 concurrent requests over 2 ingest processes and delivers each', async () => {
+  const events = Array.from({ length: 1000 }, () => stripeEvent('charge.succeeded'));
+  const statuses = await sendAll(events);
+  expect(statuses).toHaveLength(3000);
+  expect(statuses.filter((s) => s !== 200)).toEqual([]);
+  expect(await count('SELECT count(*) AS n FROM events')).toBe(1000);
+  expect(await count('SELECT count(*) AS n FROM deliveries')).toBe(1000);
+  await waitFor(() => deliveredIds().size >= 1000, 30_000, '1,000 distinct deliveries');
+  expect(deliveredIds().size).toBe(1000);
+}, 60_000);
+
+it('a worker killed with SIGKILL mid-run loses nothing: the other worker delivers every event', async () => {
+  const before = receiver.requests.length;
+  const events = Array.from({ length: 300 }, () => stripeEvent('charge.succeeded'));
+  const sending = sendAll(events, 24);
+  await waitFor(() => receiver.requests.length > before + 30, 15_000, 'the second batch to be under way');
+  workers[0]!.child.kill('SIGKILL');
+  await workers[0]!.exited;
+  expect((await sending).filter((s) => s !== 200)).toEqual([]);
+  expect(await count('SELECT count(*) AS n FROM events')).toBe(1300);
+  await waitFor(() => deliveredIds().size >= 1300, 30_000, '1,300 distinct deliveries');
+  // Every event of the batch arrived (by its Stripe id in the delivered payload), and the store agrees.
+  const arrived = new Set(receiver.requests.map((r) => r.json.id));
+  expect(events.filter((e) => !arrived.has(e.id))).toEqual([]);
+  await waitFor(async () => (await count("SELECT count(*) AS n FROM deliveries WHERE status <> 'delivered'")) === 0, 10_000, 'every delivery recorded');
+}, 60_000);

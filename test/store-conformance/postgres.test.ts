@@ -1,0 +1,98 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StorageUnavailableError } from '../../src/errors.ts';
+import { makePostgresStore } from '../../src/store/postgres/index.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
+import { describeStoreConformance } from './conformance.ts';
+import { newEvent } from './fixtures.ts';
+
+let db: TestDatabase;
+/** Our own connection to the test database, to empty it between tests. */
+let direct: pg.Client;
+const TABLES = 'events, deliveries, attempts, destination_states, audit_entries';
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => db?.drop());
+
+describeStoreConformance('postgres', {
+  setup: async () => {
+    const store = await makePostgresStore({ url: db.url, poolSize: 4 });
+    await store.migrate();
+    await store.close();
+    direct = new pg.Client(db.url);
+    await direct.connect();
+  },
+  // One database per file (CREATE DATABASE is slow); each test starts from empty tables.
+  fresh: async () => {
+    await direct.query(`TRUNCATE ${TABLES} RESTART IDENTITY CASCADE`);
+    return makePostgresStore({ url: db.url, poolSize: 4 });
+  },
+  teardown: async () => direct?.end(),
+});
+
+describe('postgres specifics', () => {
+  it('wakes a subscriber in another process (another store) through NOTIFY', async () => {
+    const a = await makePostgresStore({ url: db.url, poolSize: 2 });
+    const b = await makePostgresStore({ url: db.url, poolSize: 2 });
+    try {
+      let woken = 0;
+      b.subscribeDue(() => woken++);
+      await waitFor(() => woken > 0); // the first wake comes when LISTEN is up
+      const before = woken;
+      await a.insertEvents([newEvent({ destinations: ['dest'] })]);
+      await waitFor(() => woken > before);
+      expect(await b.pendingMigrations!()).toEqual([]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('an unreachable server is StorageUnavailableError (503 + Retry-After), never a crash', async () => {
+    const store = await makePostgresStore({ url: 'postgres://postgres@127.0.0.1:1/nothing', poolSize: 1 });
+    try {
+      await expect(store.insertEvents([newEvent({ destinations: ['dest'] })])).rejects.toBeInstanceOf(StorageUnavailableError);
+      await expect(store.ping()).rejects.toBeInstanceOf(StorageUnavailableError);
+      await expect(store.claimDeliveries({ now: 1, workerId: 'w', leaseMs: 1000, limit: 1, destinations: [{ name: 'dest', maxInFlight: 1 }] })).rejects.toBeInstanceOf(StorageUnavailableError);
+      await expect(store.migrate()).rejects.toBeInstanceOf(StorageUnavailableError);
+      const unsubscribe = store.subscribeDue(() => {}); // LISTEN keeps retrying quietly in the background
+      unsubscribe();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a statement killed by statement_timeout or a lost lock wait is StorageUnavailableError too', async () => {
+    const store = await makePostgresStore({ url: db.url, poolSize: 2 });
+    const blocker = new pg.Client(db.url);
+    await blocker.connect();
+    try {
+      // Hold the claim lock of destination "dest" so a claim waits for it until lock_timeout (5 s) gives up.
+      await blocker.query('BEGIN');
+      await blocker.query("SELECT pg_advisory_xact_lock(hashtext('filab:claim:' || 'dest'))");
+      const started = Date.now();
+      await expect(store.claimDeliveries({ now: 1, workerId: 'w', leaseMs: 1000, limit: 1, destinations: [{ name: 'dest', maxInFlight: 1 }] })).rejects.toBeInstanceOf(StorageUnavailableError);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(4000);
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+      await store.close();
+    }
+  }, 20_000);
+
+  it('migrate is safe when several processes run it at once', async () => {
+    const stores = await Promise.all([1, 2, 3].map(() => makePostgresStore({ url: db.url, poolSize: 1 })));
+    await Promise.all(stores.map((s) => s.migrate()));
+    expect(await stores[0]!.pendingMigrations!()).toEqual([]);
+    await Promise.all(stores.map((s) => s.close()));
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
