@@ -88,6 +88,27 @@ export function deliveryContract(open: OpenStore): void {
       expect((await deliveryOf(store, b!.id)).delivery).toMatchObject({ status: 'delivered', nextAttemptAt: null });
     });
 
+    it('an event whose deliveries finish at the same moment in different workers gets the right status', async () => {
+      const store = await open();
+      // Two destinations, two workers, both attempts of each event completed at once: whichever commits second
+      // must see the first one's outcome when it recomputes the event's status.
+      const events = Array.from({ length: 60 }, () => newEvent({ destinations: ['d1', 'd2'] }));
+      await store.insertEvents(events);
+      const mine = (name: string, workerId: string) => store.claimDeliveries(claimOptions({ workerId, limit: 100, destinations: [{ name, maxInFlight: 100 }] }));
+      const [one, two] = await Promise.all([mine('d1', 'worker-a'), mine('d2', 'worker-b')]);
+      expect(one.length + two.length).toBe(120);
+      const byEvent = (list: typeof one, eventId: string) => list.find((c) => c.eventId === eventId)!.id;
+      await Promise.all(
+        events.map((e, i) =>
+          Promise.all([
+            store.completeAttempt(attempt(byEvent(one, e.id), { kind: 'delivered' }, { workerId: 'worker-a' })),
+            store.completeAttempt(attempt(byEvent(two, e.id), i % 2 ? { kind: 'dead' } : { kind: 'delivered' }, { workerId: 'worker-b' })),
+          ]),
+        ),
+      );
+      expect((await store.stats()).events).toEqual({ received: 0, delivered: 30, failed: 0, dead: 30 });
+    });
+
     it('releaseLeases gives back a worker’s leases so others can claim at once', async () => {
       const store = await open();
       await store.insertEvents([newEvent({ destinations: ['dest'] }), newEvent({ destinations: ['dest'] })]);

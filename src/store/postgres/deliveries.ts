@@ -9,7 +9,14 @@ import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter } from
 import { DUE_CHANNEL, type Db, type Query } from './pool.ts';
 import { makeWhere } from '../rows.ts';
 
-/** Event status from its deliveries: any dead > any failed > all delivered > received (also with none). */
+/**
+ * Event status from its deliveries: any dead > any failed > all delivered > received (also with none).
+ * Every transaction that changes a delivery's status locks its event row first (LOCK_EVENTS) and recomputes
+ * last: its recompute then starts after any other changer of the same event committed, so it reads their
+ * changes. (Without the lock, two workers finishing an event's two deliveries at once each counted the other's
+ * as unfinished under READ COMMITTED, and the event kept 'received' for good.)
+ */
+const LOCK_EVENTS = 'SELECT id FROM events WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE';
 const RECOMPUTE_EVENT_STATUS = `UPDATE events SET status = (
   SELECT CASE WHEN count(*) FILTER (WHERE d.status = 'dead') > 0 THEN 'dead'
               WHEN count(*) FILTER (WHERE d.status = 'failed') > 0 THEN 'failed'
@@ -93,6 +100,10 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
   }
 
   async function complete(q: Query, result: AttemptResult): Promise<boolean> {
+    const owner = await q<{ event_id: string }>('SELECT event_id FROM deliveries WHERE id = $1 AND lease_owner = $2', [result.deliveryId, result.workerId]);
+    if (!owner.rows[0]) return false;
+    await q(LOCK_EVENTS, [[owner.rows[0].event_id]]);
+    // Checked again under the lock: the lease may have moved to another worker meanwhile.
     const held = await q<{ event_id: string; destination: string; attempt_count: number; manual: boolean }>(
       'SELECT event_id, destination, attempt_count, manual FROM deliveries WHERE id = $1 AND lease_owner = $2 FOR UPDATE',
       [result.deliveryId, result.workerId],
@@ -139,12 +150,18 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
          replay_prev_next_attempt_at = CASE WHEN manual THEN replay_prev_next_attempt_at ELSE next_attempt_at END,
          manual = true`
       : 'manual = false, schedule_step = 0, replay_prev_status = NULL, replay_prev_next_attempt_at = NULL';
-    const touched = await q<{ event_id: string }>(
-      `UPDATE deliveries SET ${set}, status = 'pending', next_attempt_at = ${now}, updated_at = ${now}
-       WHERE id IN (SELECT d.id FROM deliveries d JOIN events e ON e.id = d.event_id
-                    ${where.sql()} ORDER BY d.seq ${limit})
-       RETURNING event_id`,
+    const candidates = await q<{ id: string; event_id: string }>(
+      `SELECT d.id, d.event_id FROM deliveries d JOIN events e ON e.id = d.event_id ${where.sql()} ORDER BY d.seq ${limit}`,
       where.params,
+    );
+    if (!candidates.rows.length) return 0;
+    await q(LOCK_EVENTS, [[...new Set(candidates.rows.map((c) => c.event_id))]]);
+    // The filter again under the event locks: a candidate may have been claimed or finished meanwhile.
+    const touched = await q<{ event_id: string }>(
+      `UPDATE deliveries d SET ${set}, status = 'pending', next_attempt_at = $1, updated_at = $1
+       WHERE d.id = ANY($2::text[]) AND d.status = ANY($3::text[]) AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= $1)
+       RETURNING event_id`,
+      [filter.now, candidates.rows.map((c) => c.id), filter.statuses],
     );
     if (touched.rows.length) {
       await q(RECOMPUTE_EVENT_STATUS, [[...new Set(touched.rows.map((t) => t.event_id))]]);
