@@ -2,7 +2,9 @@
  * Scale-out on one PostgreSQL: 2 ingest processes (`serve --no-worker`) and 2 workers (`worker`) as real child
  * processes. 1,000 distinct signed Stripe events, each sent 3 times at once across both ingest processes, are
  * stored exactly once and all answered 200; every event reaches the receiver; a worker killed with SIGKILL
- * mid-run loses nothing (its leases expire and the other worker delivers).
+ * mid-run loses nothing (its leases expire and the other worker delivers). Throughout, the receiver checks
+ * what must hold across processes: never more than max_in_flight requests at once from both workers together
+ * (their concurrency adds up to 4x that), and one customer's events (the ordering key) one at a time, in order.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +26,12 @@ let db: TestDatabase;
 let dir: string;
 let receiver: Receiver;
 let direct: pg.Client;
+const MAX_IN_FLIGHT = 8;
+const CUSTOMERS = 2;
+/** Requests the receiver is answering right now, in all and per customer, and the most seen at once. */
+const inFlight = { now: 0, max: 0, perCustomer: new Map<string, number>(), customerOverlaps: 0 };
+/** Provider event ids in the order the receiver first got them. */
+const firstArrivals: string[] = [];
 const ingest: ServerProcess[] = [];
 const workers: Proc[] = [];
 
@@ -50,15 +58,25 @@ function startWorker(env: Record<string, string>): Promise<Proc> {
 beforeAll(async () => {
   db = await createTestDatabase();
   dir = mkdtempSync(join(tmpdir(), 'filab-multi-'));
-  // A little latency per delivery, so the kill below lands while deliveries are in flight.
-  receiver = await startReceiver(async () => {
-    await new Promise((r) => setTimeout(r, 2));
+  // A little latency per delivery, so the kill below lands while deliveries are in flight and requests overlap.
+  const seen = new Set<string>();
+  receiver = await startReceiver(async (request) => {
+    const id = request.json.id as string;
+    const customer = customerOf(request.json) ?? 'none';
+    if (!seen.has(id)) (seen.add(id), firstArrivals.push(id));
+    inFlight.max = Math.max(inFlight.max, ++inFlight.now);
+    const mine = (inFlight.perCustomer.get(customer) ?? 0) + 1;
+    inFlight.perCustomer.set(customer, mine);
+    if (mine > 1 && customer !== 'none') inFlight.customerOverlaps++;
+    await new Promise((r) => setTimeout(r, 3));
+    inFlight.now--;
+    inFlight.perCustomer.set(customer, inFlight.perCustomer.get(customer)! - 1);
     return { status: 200 };
   });
   writeFileSync(
     join(dir, 'filab.yaml'),
     `${STRIPE_SOURCE_YAML}destinations:
-  - { name: receiver, url: "${receiver.url}/hook", max_in_flight: 32 }
+  - { name: receiver, url: "${receiver.url}/hook", max_in_flight: ${MAX_IN_FLIGHT}, ordering_key: /data/object/customer }
 worker: { allow_private_destinations: true, lease_ms: 2000, poll_interval_ms: 250, concurrency: 16 }
 `,
   );
@@ -103,12 +121,25 @@ async function sendAll(events: { id: string; body: string }[], parallel = 48): P
   return statuses;
 }
 
+/**
+ * Every other event belongs to one of CUSTOMERS customers (the ordering key), so a customer's events are a few
+ * apart and a claim of the oldest due would take several at once without the ordering rule. The others have no
+ * customer (no ordering key) and fill max_in_flight.
+ */
+let sent = 0;
+const customerEvents = (n: number) =>
+  Array.from({ length: n }, () => {
+    const i = sent++;
+    return stripeEvent('charge.succeeded', { data: { object: i % 2 ? { id: 'pi_1' } : { id: 'pi_1', customer: `cus_${(i / 2) % CUSTOMERS}` } } });
+  });
+const customerOf = (json: Record<string, unknown>) => (json.data as { object?: { customer?: string } } | undefined)?.object?.customer;
+
 const count = async (sql: string) => Number((await direct.query<{ n: string }>(sql)).rows[0]!.n);
 /** Distinct events the receiver got, deduped on webhook-id (the receiver's contract: at-least-once). */
 const deliveredIds = () => new Set(receiver.requests.map((r) => r.headers['webhook-id'] as string));
 
 it('stores 1,000 events exactly once from 3,000 concurrent requests over 2 ingest processes and delivers each', async () => {
-  const events = Array.from({ length: 1000 }, () => stripeEvent('charge.succeeded'));
+  const events = customerEvents(1000);
   const statuses = await sendAll(events);
   expect(statuses).toHaveLength(3000);
   expect(statuses.filter((s) => s !== 200)).toEqual([]);
@@ -116,11 +147,25 @@ it('stores 1,000 events exactly once from 3,000 concurrent requests over 2 inges
   expect(await count('SELECT count(*) AS n FROM deliveries')).toBe(1000);
   await waitFor(() => deliveredIds().size >= 1000, 30_000, '1,000 distinct deliveries');
   expect(deliveredIds().size).toBe(1000);
+
+  // max_in_flight held across both workers, and was reached (so the check could fail).
+  expect(inFlight.max).toBeLessThanOrEqual(MAX_IN_FLIGHT);
+  expect(inFlight.max).toBeGreaterThan(1);
+  // Each customer's events arrived one at a time, in the store's order (deliveries by seq).
+  expect(inFlight.customerOverlaps).toBe(0);
+  const { rows } = await direct.query<{ payload: Buffer }>('SELECT e.payload FROM deliveries d JOIN events e ON e.id = d.event_id ORDER BY d.seq');
+  const stored = rows.map((r) => JSON.parse(r.payload.toString()) as Record<string, unknown>);
+  for (let c = 0; c < CUSTOMERS; c++) {
+    const customer = `cus_${c}`;
+    const expected = stored.filter((e) => customerOf(e) === customer).map((e) => e.id);
+    const arrived = firstArrivals.filter((id) => expected.includes(id));
+    expect(arrived, customer).toEqual(expected);
+  }
 }, 60_000);
 
 it('a worker killed with SIGKILL mid-run loses nothing: the other worker delivers every event', async () => {
   const before = receiver.requests.length;
-  const events = Array.from({ length: 300 }, () => stripeEvent('charge.succeeded'));
+  const events = customerEvents(300);
   const sending = sendAll(events, 24);
   await waitFor(() => receiver.requests.length > before + 30, 15_000, 'the second batch to be under way');
   workers[0]!.child.kill('SIGKILL');
@@ -132,4 +177,7 @@ it('a worker killed with SIGKILL mid-run loses nothing: the other worker deliver
   const arrived = new Set(receiver.requests.map((r) => r.json.id));
   expect(events.filter((e) => !arrived.has(e.id))).toEqual([]);
   await waitFor(async () => (await count("SELECT count(*) AS n FROM deliveries WHERE status <> 'delivered'")) === 0, 10_000, 'every delivery recorded');
+  // Also with a worker killed mid-delivery (its leases count until they expire).
+  expect(inFlight.max).toBeLessThanOrEqual(MAX_IN_FLIGHT);
+  expect(inFlight.customerOverlaps).toBe(0);
 }, 60_000);
