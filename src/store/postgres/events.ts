@@ -7,12 +7,15 @@ import { makeWhere, toAttempt, toDelivery, toSummary } from '../rows.ts';
 // One statement for the whole batch. ON CONFLICT DO NOTHING also skips a later copy of a key inside the
 // batch (rows go in `ord` order, so the first copy wins); a concurrent insert of the same key in another
 // transaction makes this one wait for it and then skip. No check-then-write anywhere.
-const INSERT_EVENTS = `INSERT INTO events (id, source, event_key, event_type, provider_created_at, received_at, payload, headers, payload_sha256, secret_label)
+// The same statement queues each new event for audit sealing (audit_pending), in the same transaction.
+const INSERT_EVENTS = `WITH ins AS (INSERT INTO events (id, source, event_key, event_type, provider_created_at, received_at, payload, headers, payload_sha256, secret_label)
   SELECT id, source, event_key, event_type, provider_created_at, received_at, payload, headers, payload_sha256, secret_label
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bytea[], $8::text[], $9::text[], $10::text[])
     WITH ORDINALITY AS t (id, source, event_key, event_type, provider_created_at, received_at, payload, headers, payload_sha256, secret_label, ord)
   ORDER BY ord
-  ON CONFLICT (source, event_key) DO NOTHING RETURNING id`;
+  ON CONFLICT (source, event_key) DO NOTHING RETURNING id, seq),
+  pending AS (INSERT INTO audit_pending (seq, event_id) SELECT seq, id FROM ins)
+  SELECT id FROM ins`;
 
 const FIND_EXISTING = `SELECT e.id, e.source, e.event_key, e.payload_sha256 FROM events e
   JOIN unnest($1::text[], $2::text[]) AS k (source, event_key) ON e.source = k.source AND e.event_key = k.event_key`;
