@@ -75,8 +75,10 @@ const notes: string[] = [];
 try {
   process.stderr.write(`bench: ${seconds}s per scenario after ${warmup}s warm-up, 64 connections\n`);
   rows.push(await scenario('baseline node:http (2 KB POST -> 200)', BASELINE, {}));
-  rows.push(await scenario('ingest, SQLite durable, unique events', [...FILAB, 'serve'], { STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_PATH: join(dir, 'unique.db') }));
-  rows.push(await scenario('ingest, SQLite durable, half replays', [...FILAB, 'serve'], { STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_PATH: join(dir, 'replays.db') }, true));
+  const sqlite = (file: string, writerThread: boolean) => ({ STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_PATH: join(dir, file), SQLITE_WRITER_THREAD: writerThread ? '1' : '0' });
+  rows.push(await scenario('ingest, SQLite durable, unique, writer thread', [...FILAB, 'serve'], sqlite('unique-thread.db', true)));
+  rows.push(await scenario('ingest, SQLite durable, unique, on event loop', [...FILAB, 'serve'], sqlite('unique-loop.db', false)));
+  rows.push(await scenario('ingest, SQLite durable, half replays, writer thread', [...FILAB, 'serve'], sqlite('replays.db', true), true));
   const pgRow = await withPostgresDatabase((url) => scenario('ingest, PostgreSQL durable, unique events', [...FILAB, 'serve'], { STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_URL: url }));
   if (typeof pgRow === 'string') notes.push(`PostgreSQL ingest ${pgRow}`);
   else rows.push(pgRow);

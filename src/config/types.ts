@@ -46,6 +46,8 @@ export interface IngestTuning {
   batchWaitMs: number;
   /** Most events waiting for a commit before ingest answers 503. */
   maxPending: number;
+  /** SQLite: run ingest commits (and their fsync) on a writer thread, off the event loop. */
+  sqliteWriterThread: boolean;
   /** Per-client-IP token bucket for ingest routes, or null (off). */
   rateLimit: { perSecond: number; burst: number } | null;
 }

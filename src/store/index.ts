@@ -2,9 +2,10 @@
 import type { Config } from '../config/types.ts';
 import { makeSqliteStore } from './sqlite/index.ts';
 import { migrateSqlite, openSqlite } from './sqlite/open.ts';
+import { startWriterThread } from './sqlite/writer-thread.ts';
 import type { Store } from './types.ts';
 
-type StoreConfig = Pick<Config, 'databasePath' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize'>>;
+type StoreConfig = Pick<Config, 'databasePath' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize'>> & { ingest?: Pick<Config['ingest'], 'sqliteWriterThread'> };
 
 /** Where a backend reports connection trouble nobody awaits (an idle connection dropped, LISTEN lost). */
 export interface StoreLog {
@@ -23,7 +24,15 @@ export async function openStore(config: StoreConfig, log?: StoreLog): Promise<St
     await store.migrate();
     return store;
   }
-  return makeSqliteStore(config.databasePath);
+  if (!config.ingest?.sqliteWriterThread) return makeSqliteStore(config.databasePath);
+  // The writer thread prepares its statements against the schema: migrate before starting it.
+  const db = openSqlite(config.databasePath);
+  try {
+    migrateSqlite(db);
+  } finally {
+    db.close();
+  }
+  return makeSqliteStore(config.databasePath, { writer: await startWriterThread(config.databasePath) });
 }
 
 /** Bring the configured database's schema up to date (`filab migrate`); returns the backend and what was applied. */

@@ -20,7 +20,7 @@ afterAll(async () => {
 it('migrates PostgreSQL once and then has nothing to apply', async () => {
   const first = await runCli(['migrate'], { DATABASE_URL: db.url }, dir);
   expect(first).toMatchObject({ code: 0, stderr: '' });
-  expect(first.stdout).toBe('applied 001_init.sql\npostgres: 1 migration(s) applied\n');
+  expect(first.stdout).toBe('applied 001_init.sql\napplied 002_audit_pending.sql\npostgres: 2 migration(s) applied\n');
   const second = await runCli(['migrate'], { DATABASE_URL: db.url }, dir);
   expect(second).toMatchObject({ code: 0, stdout: 'postgres: schema is up to date, nothing to apply\n' });
 });
@@ -28,7 +28,7 @@ it('migrates PostgreSQL once and then has nothing to apply', async () => {
 it('migrates SQLite the same way', async () => {
   const env = { DATABASE_PATH: join(dir, 'app.db') };
   const first = await runCli(['migrate'], env, dir);
-  expect(first.stdout).toMatch(/^applied 001_init\.sql\napplied 002_\w+\.sql\napplied 003_\w+\.sql\nsqlite: 3 migration\(s\) applied\n$/);
+  expect(first.stdout).toMatch(/^applied 001_init\.sql\napplied 002_\w+\.sql\napplied 003_\w+\.sql\napplied 004_\w+\.sql\nsqlite: 4 migration\(s\) applied\n$/);
   expect((await runCli(['migrate'], env, dir)).stdout).toBe('sqlite: schema is up to date, nothing to apply\n');
 });
 

@@ -13,8 +13,11 @@ import { rmSync } from 'node:fs';
 const dir = makeTempDir();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-it('keeps every acknowledged event across kill -9 and restart', async () => {
-  const env = { STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_PATH: join(dir, 'app.db') };
+it.each([
+  ['on the event loop', '0'],
+  ['on the writer thread', '1'],
+])('keeps every acknowledged event across kill -9 and restart (SQLite commits %s)', async (_label, writerThread) => {
+  const env = { STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_PATH: join(dir, `app-${writerThread}.db`), SQLITE_WRITER_THREAD: writerThread };
   const server = await startServerProcess(env);
   const acknowledged: string[] = [];
   let sent = 0;

@@ -9,7 +9,7 @@ import { newEvent } from './fixtures.ts';
 let db: TestDatabase;
 /** Our own connection to the test database, to empty it between tests. */
 let direct: pg.Client;
-const TABLES = 'events, deliveries, attempts, destination_states, audit_entries';
+const TABLES = 'events, deliveries, attempts, destination_states, audit_entries, audit_pending';
 
 beforeAll(async () => {
   db = await createTestDatabase();

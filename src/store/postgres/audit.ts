@@ -7,9 +7,9 @@ import type { Db, Query } from './pool.ts';
 async function seal(q: Query, limit: number, now: number): Promise<number> {
   // One sealer at a time across processes: each appends after the head it reads.
   await q("SELECT pg_advisory_xact_lock(hashtext('filab:audit'))");
-  const { rows } = await q<{ id: string; source: string; event_key: string; received_at: number; headers: string; payload: Buffer }>(
-    `SELECT e.id, e.source, e.event_key, e.received_at, e.headers, e.payload FROM events e
-     WHERE NOT EXISTS (SELECT 1 FROM audit_entries a WHERE a.event_id = e.id) ORDER BY e.seq LIMIT $1`,
+  const { rows } = await q<{ pending_seq: number; id: string; source: string; event_key: string; received_at: number; headers: string; payload: Buffer }>(
+    `SELECT p.seq AS pending_seq, e.id, e.source, e.event_key, e.received_at, e.headers, e.payload
+     FROM audit_pending p JOIN events e ON e.id = p.event_id ORDER BY p.seq LIMIT $1`,
     [limit],
   );
   if (!rows.length) return 0;
@@ -34,6 +34,7 @@ async function seal(q: Query, limit: number, now: number): Promise<number> {
      FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t (source, position, event_id, content_hash, prev_hash, entry_hash)`,
     [entries.map((e) => e.source), entries.map((e) => e.position), entries.map((e) => e.eventId), entries.map((e) => e.content), entries.map((e) => e.prev), entries.map((e) => e.hash), now],
   );
+  await q('DELETE FROM audit_pending WHERE seq = ANY($1::bigint[])', [rows.map((r) => r.pending_seq)]);
   return rows.length;
 }
 

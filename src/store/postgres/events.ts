@@ -11,14 +11,17 @@ import { makeWhere, toAttempt, toDelivery, toSummary } from '../rows.ts';
 // committing batches that share keys in different orders would otherwise wait on each other's keys (deadlock,
 // 503 for both batches). seq (receipt order) is still drawn in input order, before that sort: the inner
 // subquery is sorted by ord and is not flattened (ORDER BY), nor is the middle one (volatile nextval).
-const INSERT_EVENTS = `INSERT INTO events (seq, id, source, event_key, event_type, provider_created_at, received_at, payload, headers, payload_sha256, secret_label)
+// The same statement queues each new event for audit sealing (audit_pending), in the same transaction.
+const INSERT_EVENTS = `WITH ins AS (INSERT INTO events (seq, id, source, event_key, event_type, provider_created_at, received_at, payload, headers, payload_sha256, secret_label)
   SELECT seq, id, source, event_key, event_type, provider_created_at, received_at, payload, headers, payload_sha256, secret_label
   FROM (SELECT nextval('events_seq_seq') AS seq, t.*
         FROM (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bytea[], $8::text[], $9::text[], $10::text[])
                 WITH ORDINALITY AS u (id, source, event_key, event_type, provider_created_at, received_at, payload, headers, payload_sha256, secret_label, ord)
               ORDER BY ord) t) numbered
   ORDER BY source COLLATE "C", event_key COLLATE "C", ord
-  ON CONFLICT (source, event_key) DO NOTHING RETURNING id`;
+  ON CONFLICT (source, event_key) DO NOTHING RETURNING id, seq),
+  pending AS (INSERT INTO audit_pending (seq, event_id) SELECT seq, id FROM ins)
+  SELECT id FROM ins`;
 
 const FIND_EXISTING = `SELECT e.id, e.source, e.event_key, e.payload_sha256 FROM events e
   JOIN unnest($1::text[], $2::text[]) AS k (source, event_key) ON e.source = k.source AND e.event_key = k.event_key`;

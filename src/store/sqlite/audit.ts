@@ -15,10 +15,11 @@ interface UnsealedRow {
 }
 
 export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'sealAudit' | 'auditSources' | 'listAuditEntries' | 'pruneDelivered'> {
-  const unsealed = db.prepare<[number], UnsealedRow>(
-    `SELECT e.id, e.source, e.event_key, e.received_at, e.headers, e.payload FROM events e
-     WHERE NOT EXISTS (SELECT 1 FROM audit_entries a WHERE a.event_id = e.id) ORDER BY e.seq LIMIT ?`,
+  const unsealed = db.prepare<[number], UnsealedRow & { pending_seq: number }>(
+    `SELECT p.seq AS pending_seq, e.id, e.source, e.event_key, e.received_at, e.headers, e.payload
+     FROM audit_pending p JOIN events e ON e.id = p.event_id ORDER BY p.seq LIMIT ?`,
   );
+  const unpend = db.prepare('DELETE FROM audit_pending WHERE seq = ?');
   const head = db.prepare<[string], { position: number; entry_hash: string }>(
     'SELECT position, entry_hash FROM audit_entries WHERE source = ? ORDER BY position DESC LIMIT 1',
   );
@@ -36,6 +37,7 @@ export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'sealAudit' | 'auditS
       const content = contentHash({ source: row.source, eventKey: row.event_key, receivedAt: row.received_at, headers: JSON.parse(row.headers) as Record<string, string>, payload: row.payload });
       const next = { position: current.position + 1, hash: entryHash(current.hash, content) };
       append.run(row.source, next.position, row.id, content, current.hash, next.hash, now);
+      unpend.run(row.pending_seq);
       heads.set(row.source, next);
     }
     return rows.length;

@@ -25,6 +25,7 @@ export function makeSqliteEvents(db: SqliteDb) {
   const findExisting = db.prepare<[string, string], { id: string; payload_sha256: string }>(
     'SELECT id, payload_sha256 FROM events WHERE source = ? AND event_key = ?',
   );
+  const markPending = db.prepare('INSERT INTO audit_pending (seq, event_id) VALUES (?, ?)');
   const insertDelivery = db.prepare(
     `INSERT INTO deliveries (id, event_id, destination, status, next_attempt_at, ordering_key, created_at, updated_at)
      VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`,
@@ -34,11 +35,13 @@ export function makeSqliteEvents(db: SqliteDb) {
   // within the same batch see the first copy's row.
   const insertBatch = db.transaction((events: NewEvent[]): InsertOutcome[] =>
     events.map((event) => {
-      const inserted = insertEvent.run({ ...event, headers: JSON.stringify(event.headers), status: 'received' }).changes === 1;
+      const result = insertEvent.run({ ...event, headers: JSON.stringify(event.headers), status: 'received' });
+      const inserted = result.changes === 1;
       if (!inserted) {
         const existing = findExisting.get(event.source, event.eventKey)!;
         return { inserted: false, id: existing.id, conflict: existing.payload_sha256 !== event.payloadSha256 };
       }
+      markPending.run(result.lastInsertRowid, event.id);
       for (const d of event.deliveries) {
         insertDelivery.run(d.id, event.id, d.destination, event.receivedAt, d.orderingKey, event.receivedAt, event.receivedAt);
       }

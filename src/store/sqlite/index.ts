@@ -5,28 +5,39 @@ import { makeSqliteDeliveries } from './deliveries.ts';
 import { guarded } from './errors.ts';
 import { makeSqliteEvents } from './events.ts';
 import { migrateSqlite, openSqlite, pendingSqliteMigrations } from './open.ts';
+import type { WriterThread } from './writer-thread.ts';
 
-export function makeSqliteStore(path: string): Store {
+export interface SqliteStoreOptions {
+  /** Run ingest inserts (and their fsync) on this writer thread instead of the event loop. */
+  writer?: WriterThread;
+}
+
+export function makeSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
+  const { writer } = options;
   const db = openSqlite(path);
   // Statements are prepared against the schema, so migrate before building them.
   migrateSqlite(db);
   const ping = db.prepare('SELECT 1');
   const events = makeSqliteEvents(db);
   const deliveries = makeSqliteDeliveries(db);
+  const audit = makeSqliteAudit(db);
   return {
     kind: 'sqlite',
     migrate: () => guarded(() => void migrateSqlite(db)),
     ping: () => guarded(() => void ping.get()),
     pendingMigrations: () => guarded(() => pendingSqliteMigrations(db)),
     close: async () => {
+      await writer?.close();
       if (db.open) db.close();
     },
     ...events,
     ...deliveries,
-    ...makeSqliteAudit(db),
+    ...audit,
+    // With a writer thread, sealing runs there too: one writer, no lock waits on the event loop.
+    sealAudit: (limit, now) => (writer ?? audit).sealAudit(limit, now),
     // The outbox created deliveries with these events: wake in-process workers at once.
     insertEvents: async (batch) => {
-      const outcomes = await events.insertEvents(batch);
+      const outcomes = await (writer ?? events).insertEvents(batch);
       if (batch.some((e, i) => outcomes[i]?.inserted && e.deliveries.length > 0)) deliveries.notifyDue();
       return outcomes;
     },

@@ -1,0 +1,60 @@
+/**
+ * Main-thread side of the SQLite writer thread. better-sqlite3 is synchronous, so a commit's fsync would stall
+ * every request on the event loop; in a worker thread it stalls nothing (see bench/RESULTS.md for the figures).
+ */
+import { Worker } from 'node:worker_threads';
+import { StorageUnavailableError } from '../../errors.ts';
+import type { InsertOutcome, NewEvent } from '../types.ts';
+import { toStorageError } from './errors.ts';
+
+export interface WriterThread {
+  insertEvents(batch: NewEvent[]): Promise<InsertOutcome[]>;
+  sealAudit(limit: number, now: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startWriterThread(path: string): Promise<WriterThread> {
+  const worker = new Worker(new URL('./writer-worker-entry.mjs', import.meta.url), { workerData: { path } });
+  const pending = new Map<number, { resolve(result: never): void; reject(e: unknown): void }>();
+  let nextId = 0;
+  let alive = true;
+  const failAll = (err: unknown) => {
+    alive = false;
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  worker.on('error', (err) => failAll(new StorageUnavailableError(err)));
+  worker.on('exit', () => failAll(new StorageUnavailableError(new Error('SQLite writer thread exited'))));
+  worker.on('message', (message: { id: number; result?: never; error?: { code?: string; message: string } }) => {
+    const waiter = pending.get(message.id);
+    if (!waiter) return;
+    pending.delete(message.id);
+    if (message.result !== undefined) waiter.resolve(message.result);
+    else waiter.reject(toStorageError(Object.assign(new Error(message.error?.message), { code: message.error?.code })));
+  });
+  await new Promise<void>((resolve, reject) => {
+    worker.once('message', () => resolve());
+    worker.once('error', reject);
+  });
+  function call<T>(request: Record<string, unknown>): Promise<T> {
+    if (!alive) return Promise.reject(new StorageUnavailableError(new Error('SQLite writer thread is not running')));
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (result: never) => void, reject });
+      worker.postMessage({ id, ...request });
+    });
+  }
+  return {
+    insertEvents: (batch) => call<InsertOutcome[]>({ batch }),
+    sealAudit: (limit, now) => call<number>({ seal: { limit, now } }),
+    async close() {
+      if (!alive) return;
+      alive = false;
+      await new Promise<void>((resolve) => {
+        worker.once('message', () => resolve());
+        worker.postMessage('close');
+      });
+      await worker.terminate();
+    },
+  };
+}
