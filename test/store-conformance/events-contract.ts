@@ -116,6 +116,12 @@ export function eventContract(open: OpenStore): void {
       const buckets = await store.activity(1_000_000, 1000);
       expect(buckets[0]).toEqual({ start: 1_000_000, eventsReceived: 2, attemptsFailed: 1 });
       expect(buckets[1]).toEqual({ start: 1_001_000, eventsReceived: 1, attemptsFailed: 0 });
+      // In-process handlers answer no status code: a success (no error) is not a failed attempt, a throw is.
+      const [byHandler] = await store.claimDeliveries(claimOptions({ limit: 1 }));
+      await store.completeAttempt(attempt(byHandler!.id, { kind: 'delivered' }, { startedAt: 1_001_100, statusCode: null, error: null }));
+      const [other] = await store.claimDeliveries(claimOptions({ limit: 1, destinations: [{ name: 'other', maxInFlight: 1 }] }));
+      await store.completeAttempt(attempt(other!.id, { kind: 'retry', nextAttemptAt: 3_000_000 }, { startedAt: 1_001_200, statusCode: null, error: 'handler threw' }));
+      expect((await store.activity(1_000_000, 1000))[1]).toEqual({ start: 1_001_000, eventsReceived: 1, attemptsFailed: 1 });
     });
   });
 

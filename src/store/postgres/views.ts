@@ -52,7 +52,7 @@ export function makePostgresViews(db: Db) {
       db.query<{ b: number; n: number }>('SELECT (received_at - $1) / $2 AS b, count(*) AS n FROM events WHERE received_at >= $1 GROUP BY b', [start, bucket]),
       db.query<{ b: number; n: number }>(
         `SELECT (started_at - $1) / $2 AS b, count(*) AS n FROM attempts
-         WHERE started_at >= $1 AND (status_code IS NULL OR status_code < 200 OR status_code > 299) GROUP BY b`,
+         WHERE started_at >= $1 AND (error IS NOT NULL OR status_code < 200 OR status_code > 299) GROUP BY b`,
         [start, bucket],
       ),
     ]);

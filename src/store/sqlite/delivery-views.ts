@@ -53,7 +53,7 @@ export function makeSqliteDeliveryViews(db: SqliteDb) {
   );
   const failedBuckets = db.prepare<{ since: number; bucket: number }, { b: number; n: number }>(
     `SELECT CAST((started_at - @since) / @bucket AS INTEGER) AS b, count(*) AS n FROM attempts
-     WHERE started_at >= @since AND (status_code IS NULL OR status_code < 200 OR status_code > 299) GROUP BY b`,
+     WHERE started_at >= @since AND (error IS NOT NULL OR status_code < 200 OR status_code > 299) GROUP BY b`,
   );
   function activity(since: number, bucketMs: number): ActivityBucket[] {
     const bucket = Math.max(1, Math.floor(bucketMs));
