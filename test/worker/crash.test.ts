@@ -68,10 +68,13 @@ describe('crash safety', () => {
     expect(attemptsOf3[0]!.headers['webhook-id']).toMatch(/^msg_/);
     expect(attemptsOf3[1]!.headers['webhook-id']).toBe(attemptsOf3[0]!.headers['webhook-id']);
 
-    second.process.kill('SIGTERM');
-    expect(await second.exited).toBe(0);
+    // The receiver seeing all eight is not enough: an attempt the killed worker got a 200 for but never recorded
+    // is redelivered once its lease expires. Wait until the store has every event delivered, then stop.
     const store = makeSqliteStore(join(cwd, 'app.db'));
     try {
+      await waitFor(async () => (await store.stats()).events.delivered === 8, 15_000, 'all eight recorded as delivered');
+      second.process.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
       expect((await store.stats()).events).toEqual({ received: 0, delivered: 8, failed: 0, dead: 0 });
       // The killed attempt was never recorded: the one that counts is the restarted worker's first.
       const [held3] = (await store.listDeliveries({ limit: 10 })).items.filter((d) => d.attemptCount !== 1);
