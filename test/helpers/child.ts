@@ -33,9 +33,9 @@ export function startServerProcess(env: Record<string, string>, args: string[] =
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    void exited.then(() => {
+    void exited.then((how) => {
       clearTimeout(timer);
-      reject(new Error(`server exited before listening:\n${out}`));
+      reject(new Error(`server exited (${how}) before listening:\n${out}`));
     });
   });
 }
