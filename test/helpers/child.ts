@@ -33,8 +33,10 @@ export function startServerProcess(env: Record<string, string>, args: string[] =
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    void exited.then((how) => {
+    // 'exit' can come before the pipes are read to the end: report on 'close', with everything it printed.
+    void exited.then(async (how) => {
       clearTimeout(timer);
+      if (child.stdout!.readable || child.stderr!.readable) await new Promise((resolve) => child.once('close', resolve));
       reject(new Error(`server exited (${how}) before listening:\n${out}`));
     });
   });
