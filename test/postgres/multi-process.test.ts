@@ -41,7 +41,10 @@ function startWorker(env: Record<string, string>): Promise<Proc> {
   const exited = new Promise((resolve) => child.on('exit', resolve));
   let out = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`worker did not start:\n${out}`));
+    }, 20_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes('worker started')) {
@@ -81,15 +84,16 @@ worker: { allow_private_destinations: true, lease_ms: 2000, poll_interval_ms: 25
 `,
   );
   const env = { DATABASE_URL: db.url, DATABASE_POOL_SIZE: '4' };
-  // All four start together: their migrations serialise on the advisory lock.
-  const [a, b, c, d] = await Promise.all([
-    startServerProcess(env, ['serve', '--no-worker'], dir),
-    startServerProcess(env, ['serve', '--no-worker'], dir),
-    startWorker(env),
-    startWorker(env),
+  // All four start together: their migrations serialise on the advisory lock. Every one that started is kept
+  // (afterAll kills it) also when another failed to start.
+  const starts = await Promise.allSettled([
+    startServerProcess(env, ['serve', '--no-worker'], dir).then((p) => void ingest.push(p)),
+    startServerProcess(env, ['serve', '--no-worker'], dir).then((p) => void ingest.push(p)),
+    startWorker(env).then((p) => void workers.push(p)),
+    startWorker(env).then((p) => void workers.push(p)),
   ]);
-  ingest.push(a, b);
-  workers.push(c, d);
+  const failed = starts.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
   direct = new pg.Client(db.url);
   await direct.connect();
 }, 60_000);
