@@ -93,6 +93,9 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
   }
 
   async function complete(q: Query, result: AttemptResult): Promise<boolean> {
+    // Lock the event first: two deliveries of one event completing at once must each recompute the event's
+    // status after seeing the other's outcome (READ COMMITTED gives each later statement a fresh snapshot).
+    await q('SELECT 1 FROM events WHERE id = (SELECT event_id FROM deliveries WHERE id = $1) FOR UPDATE', [result.deliveryId]);
     const held = await q<{ event_id: string; destination: string; attempt_count: number; manual: boolean }>(
       'SELECT event_id, destination, attempt_count, manual FROM deliveries WHERE id = $1 AND lease_owner = $2 FOR UPDATE',
       [result.deliveryId, result.workerId],
