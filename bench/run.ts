@@ -85,8 +85,9 @@ try {
   const pgRow = await withPostgresDatabase((url) => scenario('ingest, PostgreSQL durable, unique events', [...FILAB, 'serve'], { STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_URL: url }));
   if (typeof pgRow === 'string') notes.push(`PostgreSQL ingest ${pgRow}`);
   else rows.push(pgRow);
-  const baseline = rows[0]!.rps;
-  for (const row of rows) row.ratio = row.rps / baseline;
+  // Each row is compared with the baseline at the same concurrency.
+  const light = (r: Row) => r.scenario.startsWith('light load');
+  for (const row of rows) row.ratio = row.rps / rows.find((b) => b.scenario.includes('baseline') && light(b) === light(row))!.rps;
 
   process.stderr.write('bench: verification\n');
   const verify = benchVerify();
