@@ -102,7 +102,10 @@ worker:
         }
       };
       const senders = Array.from({ length: 6 }, (_, w) => sender(w));
-      await new Promise((r) => setTimeout(r, 300 + random() * 700));
+      // Kill at a random moment once the round is under way (a loaded machine may start slowly).
+      const started = Date.now();
+      while (acknowledged.length < 20 && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, random() * 700));
       server.child.kill('SIGKILL');
       stop = true;
       await Promise.all(senders);
