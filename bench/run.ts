@@ -24,11 +24,11 @@ interface Row extends LoadResult {
   note?: string;
 }
 
-async function scenario(name: string, args: string[], env: Record<string, string>, replays = false): Promise<Row> {
+async function scenario(name: string, args: string[], env: Record<string, string>, replays = false, connections = 64): Promise<Row> {
   const child = await startChild(args, env);
   try {
-    await runLoad(child.url, warmup, { replays });
-    const result = await runLoad(child.url, seconds, { replays });
+    await runLoad(child.url, warmup, { replays, connections });
+    const result = await runLoad(child.url, seconds, { replays, connections });
     return { scenario: name, ...result, peakRssMb: child.peakRssMb(), ratio: null };
   } finally {
     await child.stop();
@@ -79,11 +79,15 @@ try {
   rows.push(await scenario('ingest, SQLite durable, unique, writer thread', [...FILAB, 'serve'], sqlite('unique-thread.db', true)));
   rows.push(await scenario('ingest, SQLite durable, unique, on event loop', [...FILAB, 'serve'], sqlite('unique-loop.db', false)));
   rows.push(await scenario('ingest, SQLite durable, half replays, writer thread', [...FILAB, 'serve'], sqlite('replays.db', true), true));
+  // Light load: one connection, one request at a time. Group commit must not delay a lone request.
+  rows.push(await scenario('light load (1 connection): node:http baseline', BASELINE, {}, false, 1));
+  rows.push(await scenario('light load (1 connection): SQLite durable ingest', [...FILAB, 'serve'], sqlite('light.db', true), false, 1));
   const pgRow = await withPostgresDatabase((url) => scenario('ingest, PostgreSQL durable, unique events', [...FILAB, 'serve'], { STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_URL: url }));
   if (typeof pgRow === 'string') notes.push(`PostgreSQL ingest ${pgRow}`);
   else rows.push(pgRow);
-  const baseline = rows[0]!.rps;
-  for (const row of rows) row.ratio = row.rps / baseline;
+  // Each row is compared with the baseline at the same concurrency.
+  const light = (r: Row) => r.scenario.startsWith('light load');
+  for (const row of rows) row.ratio = row.rps / rows.find((b) => b.scenario.includes('baseline') && light(b) === light(row))!.rps;
 
   process.stderr.write('bench: verification\n');
   const verify = benchVerify();

@@ -11,8 +11,7 @@ export default class SummaryReporter implements Reporter {
         else if (state === 'failed') counts.failed++;
         else counts.skipped++;
       }
-      // A file that failed to load, or whose beforeAll failed (its tests then show as skipped), must still count
-      // as a failure: the closing line may never say "0 failed" for a run that failed.
+      // A file whose setup failed (its tests then skipped) must still count as a failure.
       if (module.state() === 'failed' && ![...module.children.allTests()].some((t) => t.result().state === 'failed')) counts.failed++;
     }
     process.stdout.write(`\nvitest: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);

@@ -74,6 +74,7 @@ export const fileSchema = z
         batch_wait_ms: z.number().min(0).max(100).optional(),
         max_pending: z.number().int().min(1).optional(),
         sqlite_writer_thread: z.boolean().optional(),
+        max_commits_in_flight: z.number().int().min(1).max(16).optional(),
         /** Per-client-IP token bucket on ingest routes; off unless set (providers send bursts). */
         rate_limit: z.object({ per_second: z.number().positive(), burst: z.number().int().min(1) }).strict().optional(),
       })

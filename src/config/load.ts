@@ -87,7 +87,8 @@ export function loadConfig({ env = process.env, cwd = process.cwd(), configPath 
       batchMax: file.ingest?.batch_max ?? 256,
       batchWaitMs: file.ingest?.batch_wait_ms ?? 0,
       maxPending: file.ingest?.max_pending ?? 10_000,
-      sqliteWriterThread: env.SQLITE_WRITER_THREAD !== undefined && env.SQLITE_WRITER_THREAD !== '' ? env.SQLITE_WRITER_THREAD !== '0' : (file.ingest?.sqlite_writer_thread ?? false),
+      maxCommitsInFlight: file.ingest?.max_commits_in_flight ?? 2,
+      sqliteWriterThread: env.SQLITE_WRITER_THREAD !== undefined && env.SQLITE_WRITER_THREAD !== '' ? env.SQLITE_WRITER_THREAD !== '0' : (file.ingest?.sqlite_writer_thread ?? true),
     },
     worker: {
       pollIntervalMs: file.worker?.poll_interval_ms ?? 1000,

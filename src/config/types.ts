@@ -46,6 +46,8 @@ export interface IngestTuning {
   batchWaitMs: number;
   /** Most events waiting for a commit before ingest answers 503. */
   maxPending: number;
+  /** Group commits under way at once (2: the next batch is handed over while the previous one syncs). */
+  maxCommitsInFlight: number;
   /** SQLite: run ingest commits (and their fsync) on a writer thread, off the event loop. */
   sqliteWriterThread: boolean;
   /** Per-client-IP token bucket for ingest routes, or null (off). */

@@ -29,17 +29,22 @@ export function makeCommitQueue(
   let queue: Waiting[] = [];
   let pendingEvents = 0;
   let scheduled = false;
-  let flushing: Promise<void> | null = null;
+  // Commits under way. Two let the next batch be handed over while the previous one syncs (SQLite writer
+  // thread, PostgreSQL pool), so neither side waits for the other; one more would only shrink batches.
+  const flushing = new Set<Promise<void>>();
+  const maxInFlight = tuning.maxCommitsInFlight;
 
   function schedule(): void {
-    if (scheduled || flushing) return;
+    if (scheduled || flushing.size >= maxInFlight) return;
     scheduled = true;
     const run = () => {
       scheduled = false;
-      flushing = flush().finally(() => {
-        flushing = null;
+      const done: Promise<void> = flush().finally(() => {
+        flushing.delete(done);
         if (queue.length > 0) schedule();
       });
+      flushing.add(done);
+      if (queue.length > 0) schedule();
     };
     if (tuning.batchWaitMs > 0) setTimeout(run, tuning.batchWaitMs);
     else setImmediate(run);
@@ -82,8 +87,8 @@ export function makeCommitQueue(
     },
     pending: () => pendingEvents,
     async drain() {
-      while (queue.length > 0 || flushing || scheduled) {
-        await (flushing ?? new Promise((r) => setImmediate(r)));
+      while (queue.length > 0 || flushing.size > 0 || scheduled) {
+        await (flushing.size > 0 ? Promise.all(flushing) : new Promise((r) => setImmediate(r)));
       }
     },
   };

@@ -25,8 +25,8 @@ export function startServerProcess(env: Record<string, string>, args: string[] =
     // A server that does not start in time is killed, so a failed start never leaves a process behind.
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`server did not start:\n${out}`));
-    }, 20_000);
+      reject(new Error(`server did not start within 60 s:\n${out}`));
+    }, 60_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const match = /listening on (http:\/\/[^"\s]+)/.exec(out);

@@ -38,7 +38,7 @@ describe('ingest logs at info', () => {
   const lineFor = (reqId: string) => log.lines.filter((l) => l.reqId === reqId);
 
   it('returns a request id and logs it with source, event key and outcome', () => {
-    expect(ids.accepted).toMatch(/^req_[0-9a-f]{16}$/);
+    expect(ids.accepted).toMatch(/^req_[0-9a-f]{8}[0-9a-z]+$/);
     expect(new Set(Object.values(ids)).size).toBe(3);
     const [accepted] = lineFor(ids.accepted!);
     expect(accepted).toMatchObject({ level: 30, source: 'provider', eventKeys: ['evt_log1'], outcome: 'accepted', msg: 'ingest' });

@@ -43,8 +43,8 @@ function startWorker(env: Record<string, string>): Promise<Proc> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`worker did not start:\n${out}`));
-    }, 20_000);
+      reject(new Error(`worker did not start within 60 s:\n${out}`));
+    }, 60_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes('worker started')) {
@@ -96,7 +96,7 @@ worker: { allow_private_destinations: true, lease_ms: 2000, poll_interval_ms: 25
   if (failed) throw failed.reason;
   direct = new pg.Client(db.url);
   await direct.connect();
-}, 60_000);
+}, 90_000);
 
 afterAll(async () => {
   for (const p of [...ingest, ...workers]) p.child.kill('SIGKILL');

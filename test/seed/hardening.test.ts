@@ -125,3 +125,28 @@ describe('admin access without ADMIN_TOKEN', () => {
     }
   });
 });
+
+describe('health and cross-origin', () => {
+  it('GET /health answers 503 when the database cannot be reached', async () => {
+    const broken = await startTestInbox({ env: { STRIPE_WEBHOOK_SECRET: SECRET } });
+    try {
+      await broken.inbox.store.close();
+      const res = await fetch(`${broken.url}/health`);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBeTruthy();
+      expect(await res.json()).toMatchObject({ code: 'storage_unavailable' });
+    } finally {
+      await broken.close().catch(() => {});
+    }
+  });
+
+  it('sends no CORS headers on admin routes, even to a preflight', async () => {
+    const headers = { origin: 'https://evil.example', authorization: 'Bearer admin-token-for-tests-7c1e' };
+    const get = await fetch(`${t.url}/admin/api/events`, { headers });
+    expect(get.status).toBe(200);
+    expect(get.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await fetch(`${t.url}/admin/api/events`, { method: 'OPTIONS', headers: { ...headers, 'access-control-request-method': 'POST' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    expect(preflight.headers.get('access-control-allow-methods')).toBeNull();
+  });
+});

@@ -75,9 +75,10 @@ describe('seed contract: POST /webhooks/provider', () => {
   });
 
   it('rejects stale and future timestamps beyond the tolerance', async () => {
-    const now = Math.floor(Date.now() / 1000);
-    for (const timestamp of [now - 301, now + 301]) {
-      const res = await postStripe(t.url, stripeEvent(), { timestamp });
+    // The exact boundary (300 s in, 301 s out) is tested with an injected clock in src/providers/stripe.test.ts;
+    // over a real socket on a busy machine a margin keeps the test about the rule, not the scheduler.
+    for (const offset of [-360, 360]) {
+      const res = await postStripe(t.url, stripeEvent(), { timestamp: Math.floor(Date.now() / 1000) + offset });
       expect(res.status).toBe(400);
       expect(res.json).toEqual({ detail: 'Invalid signature', code: 'timestamp_out_of_tolerance' });
     }

@@ -5,20 +5,19 @@ import { DUE_CHANNEL, type Db, type Query } from './pool.ts';
 import { makeWhere, toAttempt, toDelivery, toSummary } from '../rows.ts';
 
 // One statement for the whole batch. ON CONFLICT DO NOTHING also skips a later copy of a key inside the
-// batch (among copies rows go in `ord` order, so the first copy wins); a concurrent insert of the same key in
-// another transaction makes this one wait for it and then skip. No check-then-write anywhere.
-// Rows are inserted in (source, event_key) order, the same in every transaction: two ingest processes
-// committing batches that share keys in different orders would otherwise wait on each other's keys (deadlock,
-// 503 for both batches). seq (receipt order) is still drawn in input order, before that sort: the inner
-// subquery is sorted by ord and is not flattened (ORDER BY), nor is the middle one (volatile nextval).
+// batch (copies go in `ord` order, so the first copy wins); a concurrent insert of the same key in another
+// transaction makes this one wait for it and then skip. Rows go in (source, event_key) order so two batches
+// sharing keys always lock them in the same order and cannot deadlock. No check-then-write anywhere.
 // The same statement queues each new event for audit sealing (audit_pending), in the same transaction.
 const INSERT_EVENTS = `WITH ins AS (INSERT INTO events (seq, id, source, event_key, event_type, provider_created_at, received_at, payload, headers, payload_sha256, secret_label)
   SELECT seq, id, source, event_key, event_type, provider_created_at, received_at, payload, headers, payload_sha256, secret_label
-  FROM (SELECT nextval('events_seq_seq') AS seq, t.*
-        FROM (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bytea[], $8::text[], $9::text[], $10::text[])
-                WITH ORDINALITY AS u (id, source, event_key, event_type, provider_created_at, received_at, payload, headers, payload_sha256, secret_label, ord)
-              ORDER BY ord) t) numbered
-  ORDER BY source COLLATE "C", event_key COLLATE "C", ord
+  FROM (
+    -- seq is drawn in input order (receipt order), before the rows are sorted by key for locking.
+    SELECT nextval(pg_get_serial_sequence('events', 'seq')) AS seq, t.*
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bytea[], $8::text[], $9::text[], $10::text[])
+      WITH ORDINALITY AS t (id, source, event_key, event_type, provider_created_at, received_at, payload, headers, payload_sha256, secret_label, ord)
+  ) numbered
+  ORDER BY source, event_key, ord
   ON CONFLICT (source, event_key) DO NOTHING RETURNING id, seq),
   pending AS (INSERT INTO audit_pending (seq, event_id) SELECT seq, id FROM ins)
   SELECT id FROM ins`;

@@ -13,6 +13,8 @@ export function openSqlite(path: string): SqliteDb {
   // so a 200 survives kill -9 and power loss.
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
+  // Checkpoint every ~16 MB of WAL rather than 4 MB: fewer checkpoint fsyncs inside ingest commits.
+  db.pragma('wal_autocheckpoint = 4000');
   db.pragma('foreign_keys = ON');
   // better-sqlite3 blocks the event loop while it waits for a lock: wait briefly, then answer 503.
   db.pragma('busy_timeout = 2000');
