@@ -138,6 +138,23 @@ export function deliveryContract(open: OpenStore): void {
       expect((await store.claimDeliveries(claimOptions({ ...both, now: 2_010_000 }))).map((d) => d.eventId)).toEqual([k1[1]!.id]);
     });
 
+    it('an ordering key stays one at a time when an older event of the key is replayed while a newer one is in flight', async () => {
+      const store = await open();
+      const older = newEvent({ receivedAt: 1_000_000, destinations: [['dest', 'cus_1']] });
+      await store.insertEvents([older]);
+      const [first] = await store.claimDeliveries(claimOptions());
+      await store.completeAttempt(attempt(first!.id, { kind: 'delivered' }));
+      const newer = newEvent({ receivedAt: 1_000_500, destinations: [['dest', 'cus_1']] });
+      await store.insertEvents([newer]);
+      const [inFlight] = await store.claimDeliveries(claimOptions());
+      expect(inFlight!.eventId).toBe(newer.id);
+      // The replay puts the older (earlier) delivery back while the newer one is leased: it waits for it.
+      expect(await store.requeueDeliveries({ now: 2_000_000, statuses: ['delivered'], eventId: older.id, manual: true })).toBe(1);
+      expect(await store.claimDeliveries(claimOptions({ workerId: 'worker-b' }))).toEqual([]);
+      await store.completeAttempt(attempt(inFlight!.id, { kind: 'delivered' }));
+      expect((await store.claimDeliveries(claimOptions({ workerId: 'worker-b' }))).map((c) => [c.eventId, c.manual])).toEqual([[older.id, true]]);
+    });
+
     it('never leases more than max_in_flight per destination, also with claimers racing', async () => {
       const store = await open();
       await store.insertEvents(Array.from({ length: 12 }, () => newEvent({ destinations: ['dest', 'other'] })));

@@ -49,6 +49,39 @@ describe('postgres specifics', () => {
     }
   });
 
+  it('one delivery per ordering key at a time, also when an earlier seq commits after a later one was leased', async () => {
+    // Two ingest transactions draw seq values, then commit in the opposite order: the later seq is claimed
+    // first, then the earlier one becomes visible. It must wait for the leased one rather than run beside it.
+    const store = await makePostgresStore({ url: db.url, poolSize: 2 });
+    const sql = new pg.Client(db.url);
+    await sql.connect();
+    try {
+      await store.migrate();
+      await sql.query(`TRUNCATE ${TABLES} RESTART IDENTITY CASCADE`);
+      await sql.query("SELECT setval(pg_get_serial_sequence('deliveries', 'seq'), 100)");
+      const later = newEvent({ receivedAt: 1_000_000, destinations: [['dest', 'cus_1']] });
+      await store.insertEvents([later]);
+      const options = { now: 2_000_000, workerId: 'w', leaseMs: 30_000, limit: 10, destinations: [{ name: 'dest', maxInFlight: 10 }] };
+      expect((await store.claimDeliveries(options)).map((c) => c.eventId)).toEqual([later.id]);
+      // The earlier transaction commits now, with the seq it drew before (lower than the leased one's).
+      const earlier = newEvent({ receivedAt: 1_000_000, destinations: [] });
+      await store.insertEvents([earlier]);
+      await sql.query(
+        `INSERT INTO deliveries (seq, id, event_id, destination, status, next_attempt_at, ordering_key, created_at, updated_at)
+         VALUES (1, 'dlv_earlier', $1, 'dest', 'pending', 1000000, 'cus_1', 1000000, 1000000)`,
+        [earlier.id],
+      );
+      expect(await store.claimDeliveries({ ...options, workerId: 'w2' })).toEqual([]);
+      // Once the leased one is finished, the late one goes.
+      const [leased] = (await store.getEvent(later.id))!.deliveries;
+      expect(await store.completeAttempt({ deliveryId: leased!.id, workerId: 'w', attemptId: 'att_1', startedAt: 2_000_000, durationMs: 5, statusCode: 200, error: null, responseSnippet: null, outcome: { kind: 'delivered' } })).toBe(true);
+      expect((await store.claimDeliveries({ ...options, workerId: 'w2' })).map((c) => c.id)).toEqual(['dlv_earlier']);
+    } finally {
+      await sql.end();
+      await store.close();
+    }
+  });
+
   it('an unreachable server is StorageUnavailableError (503 + Retry-After), never a crash', async () => {
     const store = await makePostgresStore({ url: 'postgres://postgres@127.0.0.1:1/nothing', poolSize: 1 });
     try {

@@ -24,7 +24,9 @@ const RECOMPUTE_EVENT_STATUS = `UPDATE events SET status = (
               ELSE 'received' END
   FROM deliveries d WHERE d.event_id = events.id) WHERE id = ANY($1::text[])`;
 
-// A delivery with an ordering key waits while an earlier one (by seq) of the same destination + key is unfinished.
+// A delivery with an ordering key waits while an earlier one (by seq) of the same destination + key is unfinished,
+// and while any other of them is leased: an earlier seq can become visible after a later one was claimed (two
+// ingest transactions commit in the other order than they drew seq; a manual replay of an older event).
 const DUE = `SELECT d.id, d.event_id, d.destination, d.attempt_count, d.schedule_step, d.manual, d.ordering_key,
     e.source, e.event_key, e.event_type, e.received_at, e.payload
   FROM deliveries d JOIN events e ON e.id = d.event_id
@@ -32,7 +34,7 @@ const DUE = `SELECT d.id, d.event_id, d.destination, d.attempt_count, d.schedule
     AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= $2)
     AND (d.ordering_key IS NULL OR NOT EXISTS (
       SELECT 1 FROM deliveries p WHERE p.destination = d.destination AND p.ordering_key = d.ordering_key
-        AND p.seq < d.seq AND p.status IN ('pending', 'failed')))
+        AND p.status IN ('pending', 'failed') AND (p.seq < d.seq OR p.lease_expires_at > $2)))
   ORDER BY d.next_attempt_at, d.seq LIMIT $3 FOR UPDATE OF d SKIP LOCKED`;
 
 const LEASE_COLUMNS = 'attempt_count = attempt_count + 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = $2';

@@ -69,7 +69,7 @@ export function makeSqliteDeliveries(db: SqliteDb): DeliveryMethods {
        AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= @now)
        AND (d.ordering_key IS NULL OR NOT EXISTS (
          SELECT 1 FROM deliveries p WHERE p.destination = d.destination AND p.ordering_key = d.ordering_key
-           AND p.seq < d.seq AND p.status IN ('pending', 'failed')))
+           AND p.status IN ('pending', 'failed') AND (p.seq < d.seq OR p.lease_expires_at > @now)))
      ORDER BY d.next_attempt_at, d.seq LIMIT @limit`,
   );
   const lease = db.prepare('UPDATE deliveries SET lease_owner = ?, lease_expires_at = ? WHERE id = ?');
