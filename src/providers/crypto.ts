@@ -1,11 +1,22 @@
 /** Shared building blocks for provider schemes: HMAC, constant-time comparison, secret expiry. */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { SecretRef } from './types.ts';
 
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
 
+/** Secrets are few and long-lived: keep each as a KeyObject so every request skips re-importing the key. */
+const keyCache = new Map<string, KeyObject>();
+function keyFor(key: string): KeyObject {
+  let k = keyCache.get(key);
+  if (!k) {
+    if (keyCache.size >= 256) keyCache.clear();
+    keyCache.set(key, (k = createSecretKey(Buffer.from(key, 'utf8'))));
+  }
+  return k;
+}
+
 export function hmac(algorithm: HmacAlgorithm, key: string | Buffer, ...parts: (string | Buffer)[]): Buffer {
-  const mac = createHmac(algorithm, key);
+  const mac = createHmac(algorithm, typeof key === 'string' ? keyFor(key) : key);
   for (const part of parts) mac.update(part);
   return mac.digest();
 }

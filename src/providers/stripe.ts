@@ -3,7 +3,7 @@
  * Signed content: `${t}.${rawBody}`, HMAC-SHA256 keyed by the whole secret string (`whsec_...` included).
  * Event key: body `id`; type: body `type`. Timestamp must be within +/- tolerance.
  */
-import { findMatchingSecret, fromHex, hmac, parseUnixSeconds, withinTolerance } from './crypto.ts';
+import { findMatchingSecret, hmac, parseUnixSeconds, withinTolerance } from './crypto.ts';
 import { isObject, nonEmptyString, parseJsonObject } from './json.ts';
 import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
@@ -28,8 +28,9 @@ export function parseStripeSignature(header: string): StripeSignatureHeader {
       timestamp = timestampSeen && parsed !== timestamp ? null : parsed;
       timestampSeen = true;
     } else if (key === 'v1') {
-      const bytes = value.length === 64 ? fromHex(value) : null;
-      if (bytes) v1.push(bytes);
+      // Buffer.from stops at the first non-hex pair, so 32 bytes out means 64 valid hex digits in.
+      const bytes = value.length === 64 ? Buffer.from(value, 'hex') : null;
+      if (bytes && bytes.length === 32) v1.push(bytes);
     }
   }
   return { timestamp, v1 };
