@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Clock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { createInbox, type Inbox } from '../../src/inbox.ts';
+import { createInbox, type Handlers, type Inbox, type InboxOptions } from '../../src/inbox.ts';
 import { REDACT_PATHS } from '../../src/log.ts';
 
 export interface TestInbox {
@@ -27,6 +27,11 @@ export interface TestInboxOptions {
   logger?: pino.Logger;
   /** Run the delivery worker (default true). */
   worker?: boolean;
+  /** Build the worker but do not start it (tests drive it with an injected clock). */
+  startWorker?: boolean;
+  handlers?: Handlers;
+  /** Jitter source for the retry schedule (fixed in tests that check exact times). */
+  random?: InboxOptions['random'];
 }
 
 export function makeTempDir(prefix = 'filab-test-'): string {
@@ -50,6 +55,9 @@ export async function startTestInbox(options: TestInboxOptions = {}): Promise<Te
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.worker !== undefined ? { worker: options.worker } : {}),
+    ...(options.startWorker !== undefined ? { startWorker: options.startWorker } : {}),
+    ...(options.handlers ? { handlers: options.handlers } : {}),
+    ...(options.random ? { random: options.random } : {}),
   });
   const url = await inbox.listen(0);
   return {

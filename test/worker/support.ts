@@ -1,13 +1,13 @@
 /** Shared pieces for worker/admin integration tests: a real inbox on a real socket, a real receiver, signed events. */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Clock } from '../../src/clock.ts';
-import { loadConfig } from '../../src/config/load.ts';
-import { createInbox, type Handlers, type Inbox } from '../../src/inbox.ts';
+import type { Handlers } from '../../src/inbox.ts';
+import { startTestInbox, type TestInbox } from '../helpers/inbox.ts';
 import { stripe } from '../../src/providers/stripe.ts';
 
 export const STRIPE_SECRET = 'whsec_worker_tests_9d2c';
@@ -71,12 +71,7 @@ export async function startReceiver(respond: Receiver['respond'] = () => ({ stat
   return receiver;
 }
 
-export interface TestInbox {
-  inbox: Inbox;
-  url: string;
-  dir: string;
-  close(): Promise<void>;
-}
+export type { TestInbox } from '../helpers/inbox.ts';
 
 export interface TestInboxOptions {
   /** YAML for destinations and worker tuning; sources default to one Stripe source `stripe` at /webhooks/stripe. */
@@ -94,29 +89,9 @@ export const STRIPE_SOURCE_YAML = `sources:
     secrets: ["${STRIPE_SECRET}"]
 `;
 
-export async function startInbox(options: TestInboxOptions): Promise<TestInbox> {
-  const dir = tempDir();
-  writeFileSync(join(dir, 'filab.yaml'), STRIPE_SOURCE_YAML + options.yaml);
-  const config = loadConfig({ env: { DATABASE_PATH: join(dir, 'app.db'), ...options.env }, cwd: dir });
-  const inbox = await createInbox({
-    config,
-    logger: pino({ level: 'silent' }),
-    random: () => 0.5,
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.handlers ? { handlers: options.handlers } : {}),
-    ...(options.startWorker !== undefined ? { startWorker: options.startWorker } : {}),
-    ...(options.worker !== undefined ? { worker: options.worker } : {}),
-  });
-  const url = await inbox.listen(0);
-  return {
-    inbox,
-    url,
-    dir,
-    async close() {
-      await inbox.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+/** The shared test inbox with one Stripe source, silent logs and a fixed jitter (exact retry times). */
+export function startInbox(options: TestInboxOptions): Promise<TestInbox> {
+  return startTestInbox({ ...options, yaml: STRIPE_SOURCE_YAML + options.yaml, logger: pino({ level: 'silent' }), random: () => 0.5 });
 }
 
 export function stripeEvent(type: string, extra: Record<string, unknown> = {}): { id: string; body: string } {
