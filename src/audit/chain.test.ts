@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { contentHash, entryHash, GENESIS, verifyEntries, type AuditContent, type AuditEntry } from './chain.ts';
+import { createHash } from 'node:crypto';
+import { contentHash, contentHashWithDigest, entryHash, GENESIS, verifyEntries, type AuditContent, type AuditEntry } from './chain.ts';
 
 function chain(events: AuditContent[]): AuditEntry[] {
   let prev = GENESIS;
@@ -55,5 +56,20 @@ describe('audit chain', () => {
     const a = contentHash({ ...events[0]!, source: 'ab', eventKey: 'c' });
     const b = contentHash({ ...events[0]!, source: 'a', eventKey: 'bc' });
     expect(a).not.toBe(b);
+  });
+
+  // Pinned: chains sealed by earlier versions must keep verifying. The expected value was computed by the
+  // original field-by-field encoding (one hash update per length prefix and per field, payload hashed at seal).
+  it('keeps the encoding of existing chains (multi-byte UTF-8 in names and values, binary payload)', () => {
+    const content = {
+      source: 'stripé',
+      eventKey: 'evt_1',
+      receivedAt: 1700000000123,
+      headers: { 'stripe-signature': 't=1,v1=ab', 'content-type': 'application/json', 'x-ünï': 'ça' },
+      payload: Buffer.from([0, 1, 2, 255, 0x7b]),
+    };
+    const expected = 'dabf529d108b420fd1ea5b936e3a81c1a408e740ee07cca7ced01b68e035cfbd';
+    expect(contentHash(content)).toBe(expected);
+    expect(contentHashWithDigest(content, createHash('sha256').update(content.payload).digest())).toBe(expected);
   });
 });

@@ -1,5 +1,4 @@
 /** buildServer(): the Fastify app with every plugin registered. It never listens; callers do (or inject()). */
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { ApiError, type ErrorCode } from '../errors.ts';
@@ -9,6 +8,8 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config/types.ts';
 import type { CommitQueue } from '../ingest/commit-queue.ts';
 import { dashboardRoutes } from '../dashboard/routes.ts';
+import { makeFastIngest } from '../ingest/fast-path.ts';
+import { makeRateLimiter } from '../ingest/rate-limit.ts';
 import { ingestRoutes } from '../ingest/routes.ts';
 import { makeDeliveryRouter } from '../ingest/route-deliveries.ts';
 import type { Metrics } from '../metrics.ts';
@@ -17,6 +18,7 @@ import { makeAdminGuard } from './admin-auth.ts';
 import { makeErrorHandling } from './error-handling.ts';
 import { opsRoutes } from './ops-routes.ts';
 import { publicRoutes } from './public-routes.ts';
+import { nextRequestId } from './request-id.ts';
 import type { pino } from 'pino';
 
 export interface ServerDeps {
@@ -28,17 +30,21 @@ export interface ServerDeps {
   logger: pino.Logger;
 }
 
-const requestIdPrefix = randomBytes(4).toString('hex');
-let requestCounter = 0;
-
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const { config, store } = deps;
+  const ingestDeps = { clock: deps.clock, queue: deps.queue, metrics: deps.metrics, router: makeDeliveryRouter(config.destinations), log: deps.logger };
+  // One bucket per client IP, whichever path (fast or Fastify) a request takes.
+  const limiter = config.ingest.rateLimit ? makeRateLimiter(config.ingest.rateLimit.perSecond, config.ingest.rateLimit.burst, deps.clock) : null;
+  let closing = false;
+  // X-Forwarded-* handling is Fastify's; with a trusted proxy every ingest request goes through Fastify.
+  const fastIngest = config.server.trustProxy
+    ? () => false
+    : makeFastIngest({ deps: ingestDeps, sources: config.sources, limiter, maxHeaderCount: config.server.maxHeaderCount, nextRequestId, isClosing: () => closing });
   const app = Fastify({
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     // One ingest log line per request comes from the handler; Fastify's two per request would double the cost.
     logController: new LogController({ disableRequestLogging: true }),
-    // Unique per process without a syscall per request: a random prefix plus a counter.
-    genReqId: () => `req_${requestIdPrefix}${(requestCounter++).toString(36)}`,
+    genReqId: nextRequestId,
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true },
     trustProxy: config.server.trustProxy,
@@ -50,11 +56,16 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
           requestTimeout: config.server.requestTimeoutMs,
           connectionsCheckingInterval: 1000,
         },
-        handler,
+        (req, res) => {
+          if (!fastIngest(req, res)) handler(req, res);
+        },
       ),
     clientErrorHandler: answerClientError,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -66,8 +77,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.register(errorHandling);
   app.register(ingestRoutes, {
     sources: config.sources,
-    rateLimit: config.ingest.rateLimit,
-    deps: { clock: deps.clock, queue: deps.queue, metrics: deps.metrics, router: makeDeliveryRouter(config.destinations), log: deps.logger },
+    limiter,
+    deps: ingestDeps,
   });
   app.register(publicRoutes, { store, adminGuard });
   app.register(adminRoutes, { prefix: '/admin/api', deps: { store, config, clock: deps.clock }, adminGuard });

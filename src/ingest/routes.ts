@@ -9,19 +9,18 @@ import type { SignedRequest } from '../providers/types.ts';
 import { ApiError } from '../errors.ts';
 import { toApiError } from '../http/error-handling.ts';
 import { handleWebhook, type IngestDeps } from './handle-webhook.ts';
-import { makeRateLimiter } from './rate-limit.ts';
+import type { RateLimiter } from './rate-limit.ts';
 
 export interface IngestRoutesOptions {
   deps: IngestDeps;
   sources: readonly SourceConfig[];
-  rateLimit: { perSecond: number; burst: number } | null;
+  limiter: RateLimiter | null;
 }
 
 const EMPTY = Buffer.alloc(0);
 
-export async function ingestRoutes(app: FastifyInstance, { deps, sources, rateLimit }: IngestRoutesOptions): Promise<void> {
-  if (rateLimit) {
-    const limiter = makeRateLimiter(rateLimit.perSecond, rateLimit.burst, deps.clock);
+export async function ingestRoutes(app: FastifyInstance, { deps, sources, limiter }: IngestRoutesOptions): Promise<void> {
+  if (limiter) {
     app.addHook('onRequest', async (request) => {
       const wait = limiter.take(request.ip);
       if (wait > 0) throw new ApiError('rate_limited', undefined, wait);

@@ -130,8 +130,13 @@ export function eventContract(open: OpenStore): void {
       const store = await open();
       const events = Array.from({ length: 7 }, (_, i) => newEvent({ source: i % 3 ? 'stripe' : 'paddle', receivedAt: 1_000_000 + i, destinations: ['dest'] }));
       await store.insertEvents(events);
-      expect(await store.sealAudit(4, 5_000_000)).toBe(4);
-      expect(await store.sealAudit(100, 5_000_001)).toBe(3);
+      // A backend may seal as it inserts (SQLite) or afterwards (PostgreSQL): drain what is left, `limit` at a time.
+      let sealed = 0;
+      for (let n = await store.sealAudit(4, 5_000_000); n > 0; n = await store.sealAudit(4, 5_000_001)) {
+        expect(n).toBeLessThanOrEqual(4);
+        sealed += n;
+      }
+      expect([0, 7]).toContain(sealed);
       expect(await store.sealAudit(100, 5_000_002)).toBe(0);
       expect(await store.auditSources()).toEqual(['paddle', 'stripe']);
       const stripeEntries = await store.listAuditEntries('stripe', 0, 100);
@@ -152,10 +157,11 @@ export function eventContract(open: OpenStore): void {
       expect(await store.getEvent(events[1]!.id)).toBeNull();
       expect(await store.getEvent(keep)).not.toBeNull();
       expect(await store.getEvent(unsealed.id)).not.toBeNull();
+      // The four pruned stripe events keep their entries; `unsealed` follows them if the backend sealed it at insert.
       const after = await store.listAuditEntries('stripe', 0, 100);
-      expect(after).toHaveLength(4);
-      expect(after.filter((e) => e.event === null)).toHaveLength(4);
-      expect(verifyEntries(after)).toMatchObject({ ok: true, entries: 4 });
+      expect(after.slice(0, 4).map((e) => [e.eventId, e.event])).toEqual(stripeEntries.map((e) => [e.eventId, null]));
+      expect(after.slice(4).map((e) => e.eventId)).toEqual(sealed ? [] : [unsealed.id]);
+      expect(verifyEntries(after)).toMatchObject({ ok: true, entries: after.length });
     });
   });
 }

@@ -14,32 +14,57 @@ interface UnsealedRow {
   payload: Buffer;
 }
 
-export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'sealAudit' | 'auditSources' | 'listAuditEntries' | 'pruneDelivered'> {
-  const unsealed = db.prepare<[number], UnsealedRow & { pending_seq: number }>(
-    `SELECT p.seq AS pending_seq, e.id, e.source, e.event_key, e.received_at, e.headers, e.payload
-     FROM audit_pending p JOIN events e ON e.id = p.event_id ORDER BY p.seq LIMIT ?`,
-  );
-  const unpend = db.prepare('DELETE FROM audit_pending WHERE seq = ?');
+/** One entry to append: the event and its content hash (see src/audit/chain.ts). */
+export interface ChainItem {
+  eventId: string;
+  source: string;
+  contentHash: string;
+}
+
+/**
+ * Appends entries to their sources' chains; call inside a write transaction (which serialises appenders
+ * across connections and processes). Used by the insert transaction, which seals each new event as it stores
+ * it, and by sealAudit for events queued in audit_pending by earlier versions.
+ */
+export function makeChainAppender(db: SqliteDb): (items: readonly ChainItem[], now: number) => void {
   const head = db.prepare<[string], { position: number; entry_hash: string }>(
     'SELECT position, entry_hash FROM audit_entries WHERE source = ? ORDER BY position DESC LIMIT 1',
   );
   const append = db.prepare(
     'INSERT INTO audit_entries (source, position, event_id, content_hash, prev_hash, entry_hash, sealed_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
-  const seal = db.transaction((limit: number, now: number) => {
+  return (items, now) => {
     const heads = new Map<string, { position: number; hash: string }>();
-    const rows = unsealed.all(limit);
-    for (const row of rows) {
-      const current = heads.get(row.source) ?? (() => {
-        const h = head.get(row.source);
-        return h ? { position: h.position, hash: h.entry_hash } : { position: 0, hash: GENESIS };
-      })();
-      const content = contentHash({ source: row.source, eventKey: row.event_key, receivedAt: row.received_at, headers: JSON.parse(row.headers) as Record<string, string>, payload: row.payload });
-      const next = { position: current.position + 1, hash: entryHash(current.hash, content) };
-      append.run(row.source, next.position, row.id, content, current.hash, next.hash, now);
-      unpend.run(row.pending_seq);
-      heads.set(row.source, next);
+    for (const item of items) {
+      let current = heads.get(item.source);
+      if (!current) {
+        const h = head.get(item.source);
+        current = h ? { position: h.position, hash: h.entry_hash } : { position: 0, hash: GENESIS };
+      }
+      const next = { position: current.position + 1, hash: entryHash(current.hash, item.contentHash) };
+      append.run(item.source, next.position, item.eventId, item.contentHash, current.hash, next.hash, now);
+      heads.set(item.source, next);
     }
+  };
+}
+
+export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'sealAudit' | 'auditSources' | 'listAuditEntries' | 'pruneDelivered'> {
+  const unsealed = db.prepare<[number], UnsealedRow & { pending_seq: number }>(
+    `SELECT p.seq AS pending_seq, e.id, e.source, e.event_key, e.received_at, e.headers, e.payload
+     FROM audit_pending p JOIN events e ON e.id = p.event_id ORDER BY p.seq LIMIT ?`,
+  );
+  const unpend = db.prepare('DELETE FROM audit_pending WHERE seq = ?');
+  const appendToChains = makeChainAppender(db);
+  // Events inserted since 0.1 are sealed by their insert transaction; this drains what older versions queued.
+  const seal = db.transaction((limit: number, now: number) => {
+    const rows = unsealed.all(limit);
+    const items = rows.map((row) => ({
+      eventId: row.id,
+      source: row.source,
+      contentHash: contentHash({ source: row.source, eventKey: row.event_key, receivedAt: row.received_at, headers: JSON.parse(row.headers) as Record<string, string>, payload: row.payload }),
+    }));
+    appendToChains(items, now);
+    for (const row of rows) unpend.run(row.pending_seq);
     return rows.length;
   });
 

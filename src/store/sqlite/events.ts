@@ -1,8 +1,10 @@
 /** Event storage on SQLite: group-committed inserts with their deliveries, listing, detail. */
+import { contentHashWithDigest } from '../../audit/chain.ts';
 import { decodeCursor, InvalidCursorError, toPage } from '../cursor.ts';
 import { toAttempt, toDelivery, toSummary } from '../rows.ts';
 import type { EventDetail, EventQuery, EventStatus, EventSummary, InsertOutcome, NewEvent, Page } from '../types.ts';
 import { guarded } from './errors.ts';
+import { makeChainAppender, type ChainItem } from './audit.ts';
 import type { SqliteDb } from './open.ts';
 
 interface EventRow {
@@ -25,29 +27,33 @@ export function makeSqliteEvents(db: SqliteDb) {
   const findExisting = db.prepare<[string, string], { id: string; payload_sha256: string }>(
     'SELECT id, payload_sha256 FROM events WHERE source = ? AND event_key = ?',
   );
-  const markPending = db.prepare('INSERT INTO audit_pending (seq, event_id) VALUES (?, ?)');
+  const appendToChains = makeChainAppender(db);
   const insertDelivery = db.prepare(
     `INSERT INTO deliveries (id, event_id, destination, status, next_attempt_at, ordering_key, created_at, updated_at)
      VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`,
   );
 
   // The unique constraint decides inside this one transaction: no check-then-write, and copies of an event
-  // within the same batch see the first copy's row.
-  const insertBatch = db.transaction((events: NewEvent[]): InsertOutcome[] =>
-    events.map((event) => {
+  // within the same batch see the first copy's row. New events are sealed into their source's audit chain in
+  // the same transaction: one writer holds the lock anyway, and it costs less than queueing them for later
+  // (no second transaction, no re-reading or re-hashing of payloads, no stall while a backlog is sealed).
+  const insertBatch = db.transaction((events: NewEvent[]): InsertOutcome[] => {
+    const sealed: ChainItem[] = [];
+    const outcomes = events.map((event): InsertOutcome => {
       const result = insertEvent.run({ ...event, headers: JSON.stringify(event.headers), status: 'received' });
-      const inserted = result.changes === 1;
-      if (!inserted) {
+      if (result.changes !== 1) {
         const existing = findExisting.get(event.source, event.eventKey)!;
         return { inserted: false, id: existing.id, conflict: existing.payload_sha256 !== event.payloadSha256 };
       }
-      markPending.run(result.lastInsertRowid, event.id);
+      sealed.push({ eventId: event.id, source: event.source, contentHash: contentHashWithDigest(event, Buffer.from(event.payloadSha256, 'hex')) });
       for (const d of event.deliveries) {
         insertDelivery.run(d.id, event.id, d.destination, event.receivedAt, d.orderingKey, event.receivedAt, event.receivedAt);
       }
       return { inserted: true, id: event.id };
-    }),
-  );
+    });
+    appendToChains(sealed, events[0]?.receivedAt ?? 0);
+    return outcomes;
+  });
 
   function listEvents(query: EventQuery): Page<EventSummary> {
     const where: string[] = [];
@@ -97,6 +103,8 @@ export function makeSqliteEvents(db: SqliteDb) {
 
   return {
     insertEvents: (events: NewEvent[]) => guarded(() => insertBatch.immediate(events)),
+    /** For the writer thread, which translates failures itself: throws what SQLite throws. */
+    insertEventsSync: (events: NewEvent[]) => insertBatch.immediate(events),
     listEvents: (query: EventQuery) => guarded(() => listEvents(query)),
     getEvent: (id: string) => guarded(() => getEvent(id)),
   };

@@ -30,7 +30,8 @@ export function makeSqliteStore(path: string, options: SqliteStoreOptions = {}):
       await writer?.close();
       if (db.open) db.close();
     },
-    ...events,
+    listEvents: events.listEvents,
+    getEvent: events.getEvent,
     ...deliveries,
     ...audit,
     // With a writer thread, sealing runs there too: one writer, no lock waits on the event loop.

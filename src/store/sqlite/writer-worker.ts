@@ -12,26 +12,61 @@ const db = openSqlite((workerData as { path: string }).path);
 const events = makeSqliteEvents(db);
 const audit = makeSqliteAudit(db);
 
-type Request = { id: number; batch: NewEvent[] } | { id: number; seal: { limit: number; now: number } };
+type InsertRequest = { id: number; batch: NewEvent[] };
+type Request = InsertRequest | { id: number; seal: { limit: number; now: number } };
+
+/** Most events merged into one transaction: keeps one commit's latency (and a failure's reach) bounded. */
+const MERGE_MAX_EVENTS = 1024;
+let queued: InsertRequest[] = [];
+
+// Batches that arrive while a commit syncs wait in the port; they are then committed together, in one
+// transaction and one fsync. Each batch still gets exactly its own outcomes, and a failed commit fails
+// every batch in it (each answers 503; none was acknowledged).
+function commitQueued(): void {
+  while (queued.length > 0) {
+    const group: InsertRequest[] = [];
+    let size = 0;
+    while (queued.length > 0 && (size === 0 || size + queued[0]!.batch.length <= MERGE_MAX_EVENTS)) {
+      const next = queued.shift()!;
+      group.push(next);
+      size += next.batch.length;
+    }
+    // Buffers arrive as Uint8Array after structured cloning; better-sqlite3 stores either as a BLOB.
+    const all = group.flatMap((r) => r.batch.map((e) => ({ ...e, payload: Buffer.from(e.payload.buffer, e.payload.byteOffset, e.payload.byteLength) })));
+    try {
+      const outcomes = events.insertEventsSync(all);
+      let offset = 0;
+      for (const r of group) {
+        parentPort!.postMessage({ id: r.id, result: outcomes.slice(offset, offset + r.batch.length) });
+        offset += r.batch.length;
+      }
+    } catch (err) {
+      for (const r of group) reply(r.id, err);
+    }
+  }
+}
+
+function reply(id: number, err: unknown): void {
+  const e = err as { code?: string; message?: string; cause?: { code?: string } };
+  parentPort!.postMessage({ id, error: { code: e.cause?.code ?? e.code, message: e.message } });
+}
 
 // Every write of the ingest path happens here, sealing included, so writers never wait on each other's locks.
 parentPort!.on('message', async (message: Request | 'close') => {
   if (message === 'close') {
+    commitQueued();
     db.close();
     parentPort!.postMessage({ closed: true });
     return;
   }
+  if ('batch' in message) {
+    if (queued.push(message) === 1) setImmediate(commitQueued);
+    return;
+  }
   try {
-    if ('seal' in message) {
-      parentPort!.postMessage({ id: message.id, result: await audit.sealAudit(message.seal.limit, message.seal.now) });
-      return;
-    }
-    // Buffers arrive as Uint8Array after structured cloning; better-sqlite3 stores either as a BLOB.
-    const batch = message.batch.map((e) => ({ ...e, payload: Buffer.from(e.payload.buffer, e.payload.byteOffset, e.payload.byteLength) }));
-    parentPort!.postMessage({ id: message.id, result: await events.insertEvents(batch) });
+    parentPort!.postMessage({ id: message.id, result: await audit.sealAudit(message.seal.limit, message.seal.now) });
   } catch (err) {
-    const e = err as { code?: string; message?: string; cause?: { code?: string } };
-    parentPort!.postMessage({ id: message.id, error: { code: e.cause?.code ?? e.code, message: e.message } });
+    reply(message.id, err);
   }
 });
 parentPort!.postMessage({ ready: true });

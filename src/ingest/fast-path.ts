@@ -1,0 +1,107 @@
+/**
+ * Ingest on bare node:http, before Fastify sees the request. Under load Fastify's per-request machinery
+ * (router, hooks, child logger, reply pipeline) cost about as much main-thread time as verifying and storing
+ * the event; this path does only what ingest needs. It takes the common request only: POST to a source path
+ * with a Content-Length body within the source's limit. Anything else (chunked bodies, oversize or odd headers,
+ * trust_proxy, a closing server) returns false and goes to the Fastify route (routes.ts), which runs the same
+ * handleWebhook and answers the same statuses, bodies and headers.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SourceConfig } from '../config/types.ts';
+import { ApiError } from '../errors.ts';
+import type { Log } from '../log.ts';
+import { getProvider } from '../providers/index.ts';
+import type { Provider, SignedRequest } from '../providers/types.ts';
+import { handleWebhook, type IngestAnswer, type IngestDeps } from './handle-webhook.ts';
+import type { RateLimiter } from './rate-limit.ts';
+
+export interface FastIngestOptions {
+  deps: IngestDeps & { log: Log & { child(bindings: object): Log } };
+  sources: readonly SourceConfig[];
+  limiter: RateLimiter | null;
+  maxHeaderCount: number;
+  nextRequestId(): string;
+  /** True once shutdown began: Fastify then answers 503 with Connection: close. */
+  isClosing(): boolean;
+}
+
+export type FastIngest = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+const DECIMAL = /^\d{1,10}$/;
+
+export function makeFastIngest(options: FastIngestOptions): FastIngest {
+  const { deps, limiter } = options;
+  const routes = new Map<string, { source: SourceConfig; provider: Provider }>();
+  for (const source of options.sources) {
+    const provider = getProvider(source.provider);
+    if (provider) routes.set(source.path, { source, provider });
+  }
+
+  return (req, res) => {
+    if (req.method !== 'POST') return false;
+    const route = routes.get(routePath(req.url ?? ''));
+    const length = req.headers['content-length'];
+    if (!route || length === undefined || !DECIMAL.test(length) || req.headers['transfer-encoding'] !== undefined) return false;
+    if (Number(length) > route.source.maxBodyBytes || req.rawHeaders.length / 2 > options.maxHeaderCount || options.isClosing()) return false;
+
+    const { source, provider } = route;
+    const requestId = options.nextRequestId();
+    const log = deps.log.child({ reqId: requestId });
+    const started = process.hrtime.bigint();
+    const finish = (answer: IngestAnswer, retryAfter?: number) => {
+      deps.metrics.ingestLatency.observe({ source: source.name }, Number(process.hrtime.bigint() - started) / 1e9);
+      const headers: Record<string, string | number> = {
+        'x-request-id': requestId,
+        'content-type': withCharset(answer.contentType),
+        'content-length': Buffer.byteLength(answer.body),
+      };
+      if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
+      res.writeHead(answer.status, headers).end(answer.body);
+    };
+    const refuse = (error: ApiError) => {
+      deps.metrics.ingestRequests.inc({ source: source.name, outcome: error.code });
+      if (error.status >= 500) log.error({ err: error }, error.code);
+      finish({ status: error.status, contentType: 'application/json', body: JSON.stringify(error.body()) }, error.retryAfterSeconds);
+    };
+
+    const wait = limiter ? limiter.take(req.socket.remoteAddress ?? '') : 0;
+    if (wait > 0) {
+      req.resume(); // drain the body so the connection stays usable
+      refuse(new ApiError('rate_limited', undefined, wait));
+      return true;
+    }
+    readBody(req, Number(length), (rawBody) => {
+      const signed: SignedRequest = { headers: req.headers as SignedRequest['headers'], rawBody, url: `http://${req.headers.host ?? ''}${req.url}` };
+      handleWebhook({ ...deps, log }, source, provider, signed).then(finish, (err: unknown) =>
+        refuse(err instanceof ApiError ? err : Object.assign(new ApiError('internal_error'), { cause: err })),
+      );
+    });
+    return true;
+  };
+}
+
+/** The path Fastify would route: no query string, one trailing slash ignored. */
+function routePath(url: string): string {
+  const query = url.indexOf('?');
+  const path = query < 0 ? url : url.slice(0, query);
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+/** Read exactly `length` bytes into one buffer; a client that disconnects first is simply dropped. */
+function readBody(req: IncomingMessage, length: number, done: (body: Buffer) => void): void {
+  const body = Buffer.allocUnsafe(length);
+  let received = 0;
+  req.on('error', () => {}); // an aborted upload: the socket is gone, there is no one to answer
+  req.on('data', (chunk: Buffer) => {
+    if (received + chunk.length <= length) chunk.copy(body, received);
+    received += chunk.length;
+  });
+  req.on('end', () => {
+    if (received === length) done(body);
+  });
+}
+
+/** Fastify's rule, so both paths send the same header: JSON types without a charset get `; charset=utf-8`. */
+function withCharset(contentType: string): string {
+  return contentType.includes('json') && !contentType.includes('charset') ? `${contentType}; charset=utf-8` : contentType;
+}
