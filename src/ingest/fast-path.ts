@@ -56,6 +56,8 @@ export function makeFastIngest(options: FastIngestOptions): FastIngest {
         'content-length': Buffer.byteLength(answer.body),
       };
       if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
+      // Shutting down: this answer is the connection's last, or server.close() would wait on a keep-alive socket.
+      if (options.isClosing()) headers.connection = 'close';
       res.writeHead(answer.status, headers).end(answer.body);
     };
     const refuse = (error: ApiError) => {

@@ -1,7 +1,8 @@
 /** Pick the backend from config: PostgreSQL when DATABASE_URL is set, else embedded SQLite. */
 import type { Config } from '../config/types.ts';
 import { makeSqliteStore } from './sqlite/index.ts';
-import { migrateSqlite, openSqlite } from './sqlite/open.ts';
+import { migrateSqlite } from './sqlite/migrate.ts';
+import { openSqlite } from './sqlite/open.ts';
 import { startWriterThread } from './sqlite/writer-thread.ts';
 import type { Store } from './types.ts';
 

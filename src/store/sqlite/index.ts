@@ -4,7 +4,8 @@ import { makeSqliteAudit } from './audit.ts';
 import { makeSqliteDeliveries } from './deliveries.ts';
 import { guarded } from './errors.ts';
 import { makeSqliteEvents } from './events.ts';
-import { migrateSqlite, openSqlite, pendingSqliteMigrations } from './open.ts';
+import { migrateSqlite, pendingSqliteMigrations } from './migrate.ts';
+import { openSqlite } from './open.ts';
 import type { WriterThread } from './writer-thread.ts';
 
 export interface SqliteStoreOptions {
