@@ -21,7 +21,7 @@ interface EventRow {
 export function makeSqliteEvents(db: SqliteDb) {
   const insertEvent = db.prepare(
     `INSERT INTO events (id, source, event_key, event_type, provider_created_at, received_at, payload, headers, payload_sha256, secret_label, status)
-     VALUES (@id, @source, @eventKey, @eventType, @providerCreatedAt, @receivedAt, @payload, @headers, @payloadSha256, @secretLabel, @status)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received')
      ON CONFLICT (source, event_key) DO NOTHING`,
   );
   const findExisting = db.prepare<[string, string], { id: string; payload_sha256: string }>(
@@ -40,7 +40,8 @@ export function makeSqliteEvents(db: SqliteDb) {
   const insertBatch = db.transaction((events: NewEvent[]): InsertOutcome[] => {
     const sealed: ChainItem[] = [];
     const outcomes = events.map((event): InsertOutcome => {
-      const result = insertEvent.run({ ...event, headers: JSON.stringify(event.headers), status: 'received' });
+      // Positional parameters: binding eleven named ones from a spread object cost more than the insert's B-trees.
+      const result = insertEvent.run(event.id, event.source, event.eventKey, event.eventType, event.providerCreatedAt, event.receivedAt, event.payload, JSON.stringify(event.headers), event.payloadSha256, event.secretLabel);
       if (result.changes !== 1) {
         const existing = findExisting.get(event.source, event.eventKey)!;
         return { inserted: false, id: existing.id, conflict: existing.payload_sha256 !== event.payloadSha256 };
