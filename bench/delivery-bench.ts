@@ -1,4 +1,7 @@
-/** Worker throughput: events stored first, then one `filab worker` delivers them to a receiver that answers at once. */
+/**
+ * Worker throughput: events stored first, then one `filab worker` delivers each to two destinations (two paths
+ * of one receiver that answers at once, over keep-alive connections). Reported per destination and in total.
+ */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -10,18 +13,23 @@ import { stripe } from '../src/providers/stripe.ts';
 
 export interface DeliveryFigures {
   events: number;
+  /** Deliveries made (two per event). */
+  deliveries: number;
   seconds: number;
   perSecond: number;
+  perDestination: Record<string, number>;
 }
 
 export async function benchDeliveries(dir: string, events: number, dbEnv: Record<string, string>): Promise<DeliveryFigures> {
   let received = 0;
   let first = 0;
   let last = 0;
+  const byDestination: Record<string, number> = { a: 0, b: 0 };
   const receiver = createServer((req, res) => {
     req.on('data', () => {});
     req.on('end', () => {
       received++;
+      byDestination[req.url === '/a' ? 'a' : 'b']!++;
       if (received === 1) first = performance.now();
       last = performance.now();
       res.writeHead(204).end();
@@ -35,7 +43,8 @@ export async function benchDeliveries(dir: string, events: number, dbEnv: Record
     `sources:
   - { name: stripe, provider: stripe, secrets: ["${SECRET}"], path: /webhooks/provider }
 destinations:
-  - { name: receiver, url: "${receiverUrl}/hook", max_in_flight: 64 }
+  - { name: a, url: "${receiverUrl}/a", max_in_flight: 32 }
+  - { name: b, url: "${receiverUrl}/b", max_in_flight: 32 }
 worker:
   allow_private_destinations: true
   concurrency: 64
@@ -60,10 +69,11 @@ worker:
       stdio: 'ignore',
     });
     const deadline = Date.now() + 120_000;
-    while (received < events && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (received < 2 * events && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     worker.kill('SIGTERM');
     const seconds = (last - first) / 1000;
-    return { events: received, seconds, perSecond: received / Math.max(seconds, 0.001) };
+    const rate = (n: number) => n / Math.max(seconds, 0.001);
+    return { events, deliveries: received, seconds, perSecond: rate(received), perDestination: { a: rate(byDestination.a!), b: rate(byDestination.b!) } };
   } finally {
     await ingest.stop();
     receiver.closeAllConnections();

@@ -100,7 +100,9 @@ try {
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) console.log(`| ${r.scenario} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${r.errors} | ${r.non2xx} | ${fmt(r.peakRssMb)} | ${fmt(r.ratio! * 100)}% |`);
   console.log(`\nverification of a 2 KB Stripe event: ours ${fmt(verify.oursNs)} ns/op, stripe.webhooks.constructEvent ${fmt(verify.stripeNs)} ns/op (${fmt(verify.speedup, 1)}x faster)`);
-  console.log(`worker deliveries to a local receiver: ${deliveries.events} in ${fmt(deliveries.seconds, 2)} s = ${fmt(deliveries.perSecond)} deliveries/s (one worker, one destination, keep-alive)`);
+  console.log(
+    `worker deliveries to a local receiver: ${deliveries.deliveries} (${deliveries.events} events x 2 destinations) in ${fmt(deliveries.seconds, 2)} s = ${fmt(deliveries.perSecond)} deliveries/s in total, ${fmt(deliveries.perDestination.a!)} + ${fmt(deliveries.perDestination.b!)} per destination (one worker, concurrency 64, keep-alive)`,
+  );
   if (soakResult) console.log(`soak (60 s SQLite ingest at ${fmt(soakResult.rps)} req/s): RSS first 10 s ${fmt(soakResult.firstMb)} MB, last 10 s ${fmt(soakResult.lastMb)} MB, peak ${fmt(soakResult.peakMb)} MB`);
   for (const note of notes) console.log(note);
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${fmt(totalmem() / 2 ** 30, 1)} GiB, node ${process.version}`);

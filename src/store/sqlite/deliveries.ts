@@ -7,6 +7,7 @@
 import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter, Store } from '../types.ts';
 import { makeSqliteDeliveryViews } from './delivery-views.ts';
 import { guarded } from './errors.ts';
+import { grouped } from './grouped.ts';
 import type { SqliteDb } from './open.ts';
 
 type DeliveryMethods = Pick<
@@ -159,6 +160,8 @@ export function makeSqliteDeliveries(db: SqliteDb): DeliveryMethods {
     return true;
   });
 
+  const completeGrouped = grouped(db, complete);
+
   const release = db.prepare('UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?');
 
   function requeue(filter: RequeueFilter): number {
@@ -202,7 +205,8 @@ export function makeSqliteDeliveries(db: SqliteDb): DeliveryMethods {
       return () => void listeners.delete(listener);
     },
     claimDeliveries: (options) => guarded(() => claim.immediate(options)),
-    completeAttempt: (result) => guarded(() => complete.immediate(result)),
+    // Attempts finishing together are recorded in one transaction: one fsync per group, not per attempt.
+    completeAttempt: completeGrouped,
     releaseLeases: (workerId) => notifyingIf(() => release.run(workerId).changes, (n) => n > 0),
     requeueDeliveries: (filter) => notifyingIf(() => db.transaction(requeue).immediate(filter), (n) => n > 0),
     ...views,
