@@ -22,6 +22,26 @@ export function eventContract(open: OpenStore): void {
       expect(await store.getEvent('msg_missing')).toBeNull();
     });
 
+    it('keeps every event of one batch byte-exact: empty, all 256 byte values, large, next to each other', async () => {
+      const store = await open();
+      const payloads = [Buffer.alloc(0), Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from('{}'), Buffer.alloc(300_000, 0xab), Buffer.from([0])];
+      const events = payloads.map((payload, i) =>
+        newEvent({
+          payload,
+          eventKey: `évt_ü_${i}_"quoted"\\back`,
+          eventType: 'type.with "quotes" and \\ and ünïcode',
+          headers: { 'x-odd': `a "b" \\ c ${i}`, 'x-json': '{"k":[1,2]}' },
+          receivedAt: 1_000_000 + i,
+        }),
+      );
+      expect((await store.insertEvents(events)).map((o) => o.inserted)).toEqual([true, true, true, true, true]);
+      for (const [i, event] of events.entries()) {
+        const stored = (await store.getEvent(event.id))!;
+        expect(stored.payload.equals(payloads[i]!), `payload ${i}`).toBe(true);
+        expect(stored).toMatchObject({ eventKey: event.eventKey, eventType: event.eventType, headers: event.headers, payloadSha256: event.payloadSha256 });
+      }
+    });
+
     it('dedups on (source, event key): replays insert nothing, a different payload is flagged as a conflict', async () => {
       const store = await open();
       const first = newEvent({ destinations: ['dest'] });

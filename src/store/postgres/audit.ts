@@ -1,5 +1,5 @@
 /** Audit chain sealing and retention on PostgreSQL (see src/audit/chain.ts for the hashes). */
-import { contentHash, entryHash, GENESIS } from '../../audit/chain.ts';
+import { contentHashWithDigest, entryHash, GENESIS } from '../../audit/chain.ts';
 import { toAuditEntry } from '../rows.ts';
 import type { Store } from '../types.ts';
 import type { Db, Query } from './pool.ts';
@@ -7,8 +7,9 @@ import type { Db, Query } from './pool.ts';
 async function seal(q: Query, limit: number, now: number): Promise<number> {
   // One sealer at a time across processes: each appends after the head it reads.
   await q("SELECT pg_advisory_xact_lock(hashtext('filab:audit'))");
-  const { rows } = await q<{ pending_seq: number; id: string; source: string; event_key: string; received_at: number; headers: string; payload: Buffer }>(
-    `SELECT p.seq AS pending_seq, e.id, e.source, e.event_key, e.received_at, e.headers, e.payload
+  const { rows } = await q<{ pending_seq: number; id: string; source: string; event_key: string; received_at: number; headers: string; payload_sha256: string }>(
+    // The payload's digest was computed at ingest from the bytes stored: sealing need not read the payloads back.
+    `SELECT p.seq AS pending_seq, e.id, e.source, e.event_key, e.received_at, e.headers, e.payload_sha256
      FROM audit_pending p JOIN events e ON e.id = p.event_id ORDER BY p.seq LIMIT $1`,
     [limit],
   );
@@ -23,7 +24,10 @@ async function seal(q: Query, limit: number, now: number): Promise<number> {
   for (const h of found.rows) heads.set(h.source, { position: h.position, hash: h.entry_hash });
   const entries = rows.map((row) => {
     const current = heads.get(row.source) ?? { position: 0, hash: GENESIS };
-    const content = contentHash({ source: row.source, eventKey: row.event_key, receivedAt: row.received_at, headers: JSON.parse(row.headers) as Record<string, string>, payload: row.payload });
+    const content = contentHashWithDigest(
+      { source: row.source, eventKey: row.event_key, receivedAt: row.received_at, headers: JSON.parse(row.headers) as Record<string, string> },
+      Buffer.from(row.payload_sha256, 'hex'),
+    );
     const next = { position: current.position + 1, hash: entryHash(current.hash, content) };
     heads.set(row.source, next);
     return { source: row.source, position: next.position, eventId: row.id, content, prev: current.hash, hash: next.hash };

@@ -1,5 +1,5 @@
 /** Audit chain sealing and retention on SQLite (see src/audit/chain.ts for the hashes). */
-import { contentHash, entryHash, GENESIS } from '../../audit/chain.ts';
+import { contentHashWithDigest, entryHash, GENESIS } from '../../audit/chain.ts';
 import { toAuditEntry } from '../rows.ts';
 import type { Store } from '../types.ts';
 import { guarded } from './errors.ts';
@@ -11,7 +11,7 @@ interface UnsealedRow {
   event_key: string;
   received_at: number;
   headers: string;
-  payload: Buffer;
+  payload_sha256: string;
 }
 
 /** One entry to append: the event and its content hash (see src/audit/chain.ts). */
@@ -50,7 +50,7 @@ export function makeChainAppender(db: SqliteDb): (items: readonly ChainItem[], n
 
 export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'sealAudit' | 'auditSources' | 'listAuditEntries' | 'pruneDelivered'> {
   const unsealed = db.prepare<[number], UnsealedRow & { pending_seq: number }>(
-    `SELECT p.seq AS pending_seq, e.id, e.source, e.event_key, e.received_at, e.headers, e.payload
+    `SELECT p.seq AS pending_seq, e.id, e.source, e.event_key, e.received_at, e.headers, e.payload_sha256
      FROM audit_pending p JOIN events e ON e.id = p.event_id ORDER BY p.seq LIMIT ?`,
   );
   const unpend = db.prepare('DELETE FROM audit_pending WHERE seq = ?');
@@ -61,7 +61,10 @@ export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'sealAudit' | 'auditS
     const items = rows.map((row) => ({
       eventId: row.id,
       source: row.source,
-      contentHash: contentHash({ source: row.source, eventKey: row.event_key, receivedAt: row.received_at, headers: JSON.parse(row.headers) as Record<string, string>, payload: row.payload }),
+      contentHash: contentHashWithDigest(
+        { source: row.source, eventKey: row.event_key, receivedAt: row.received_at, headers: JSON.parse(row.headers) as Record<string, string> },
+        Buffer.from(row.payload_sha256, 'hex'),
+      ),
     }));
     appendToChains(items, now);
     for (const row of rows) unpend.run(row.pending_seq);
