@@ -51,9 +51,9 @@ export function parseBase64Digest(value: string, bytes: number): Buffer | null {
   return decoded && decoded.length === bytes ? decoded : null;
 }
 
-/** Secrets that may still verify at `nowMs`: an expired secret is refused, not merely logged. */
-export function liveSecrets(secrets: readonly SecretRef[], nowMs: number): SecretRef[] {
-  return secrets.filter((s) => s.expiresAt === undefined || nowMs <= s.expiresAt);
+/** Whether a secret may still verify at `nowMs`: an expired secret is refused, not merely logged. */
+function isLive(secret: SecretRef, nowMs: number): boolean {
+  return secret.expiresAt === undefined || nowMs <= secret.expiresAt;
 }
 
 /**
@@ -68,7 +68,9 @@ export function findMatchingSecret(
 ): string | null {
   return findSecretWhere(secrets, nowMs, (secret) => {
     const expected = expectedFor(secret);
-    return expected !== null && candidates.some((candidate) => bytesEqual(expected, candidate));
+    if (expected === null) return false;
+    for (const candidate of candidates) if (bytesEqual(expected, candidate)) return true;
+    return false;
   });
 }
 
@@ -82,7 +84,7 @@ export function findSecretWhere(
   nowMs: number,
   verifies: (secret: SecretRef) => boolean,
 ): string | null {
-  for (const secret of liveSecrets(secrets, nowMs)) if (verifies(secret)) return secret.label;
+  for (const secret of secrets) if (isLive(secret, nowMs) && verifies(secret)) return secret.label;
   return null;
 }
 

@@ -75,6 +75,20 @@ describe('stripe provider', () => {
     }
   });
 
+  it('parses exactly as the plain split/trim reference does, on headers made of the pieces that matter (property)', () => {
+    const piece = fc.constantFrom('t', 'v1', 'v0', 'T', '=', ',', ' ', '\t', '\u00a0', '\ufeff', '1700000000', '17', 'x', 'é', 'a'.repeat(64), 'A'.repeat(64), 'a'.repeat(63) + 'g');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 24 }), (pieces) => {
+        const header = pieces.join('');
+        expect(parseStripeSignature(header)).toEqual(referenceParse(header));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const header of [`t=${t},v1=${'a'.repeat(64)}`, ` t = ${t} ,v1 = ${'B'.repeat(64)}, v1=${'c'.repeat(64)},`, `t=1,t=2,v1=${'a'.repeat(64)}`, `t=1,t=1`, ',,=,', '']) {
+      expect(parseStripeSignature(header)).toEqual(referenceParse(header));
+    }
+  });
+
   it('never throws and never verifies on arbitrary headers (property)', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), fc.uint8Array({ maxLength: 64 }), (header, raw) => {
@@ -86,3 +100,25 @@ describe('stripe provider', () => {
     );
   });
 });
+
+/** The straightforward parser the single-pass one must equal: split at commas, first `=`, trim. */
+function referenceParse(header: string) {
+  let timestamp: number | null = null;
+  let seen = false;
+  const v1: Buffer[] = [];
+  for (const item of header.split(',')) {
+    const eq = item.indexOf('=');
+    if (eq < 0) continue;
+    const key = item.slice(0, eq).trim();
+    const value = item.slice(eq + 1).trim();
+    if (key === 't') {
+      const parsed = /^\d{1,15}$/.test(value) ? Number(value) : null;
+      timestamp = seen && parsed !== timestamp ? null : parsed;
+      seen = true;
+    } else if (key === 'v1' && value.length === 64) {
+      const bytes = Buffer.from(value, 'hex');
+      if (bytes.length === 32) v1.push(bytes);
+    }
+  }
+  return { timestamp, v1 };
+}

@@ -12,28 +12,52 @@ export interface StripeSignatureHeader {
   v1: Buffer[];
 }
 
-/** Parse `t=...,v1=...`; whitespace around keys and values is tolerated, other schemes ignored. Never throws. */
+/**
+ * Parse `t=...,v1=...`: items split at `,`, each at its first `=`, key and value trimmed (String.prototype.trim's
+ * whitespace), other schemes ignored. Never throws. One pass over the string with no per-item substrings but the
+ * values it keeps: this runs on every request, and split/slice/trim cost as much as a third of the HMAC.
+ */
 export function parseStripeSignature(header: string): StripeSignatureHeader {
   let timestamp: number | null = null;
   let timestampSeen = false;
   const v1: Buffer[] = [];
-  for (const item of header.split(',')) {
-    const eq = item.indexOf('=');
-    if (eq < 0) continue;
-    const key = item.slice(0, eq).trim();
-    const value = item.slice(eq + 1).trim();
-    if (key === 't') {
-      // Two different timestamps make the header ambiguous: treat it as having none.
-      const parsed = parseUnixSeconds(value);
-      timestamp = timestampSeen && parsed !== timestamp ? null : parsed;
-      timestampSeen = true;
-    } else if (key === 'v1') {
-      // Buffer.from stops at the first non-hex pair, so 32 bytes out means 64 valid hex digits in.
-      const bytes = value.length === 64 ? Buffer.from(value, 'hex') : null;
-      if (bytes && bytes.length === 32) v1.push(bytes);
+  const n = header.length;
+  for (let start = 0; start <= n; ) {
+    let end = header.indexOf(',', start);
+    if (end < 0) end = n;
+    const eq = header.indexOf('=', start);
+    if (eq >= 0 && eq < end) {
+      const [ks, ke] = trimmed(header, start, eq);
+      const [vs, ve] = trimmed(header, eq + 1, end);
+      if (ke - ks === 1 && header.charCodeAt(ks) === 0x74 /* t */) {
+        // Two different timestamps make the header ambiguous: treat it as having none.
+        const parsed = parseUnixSeconds(header.slice(vs, ve));
+        timestamp = timestampSeen && parsed !== timestamp ? null : parsed;
+        timestampSeen = true;
+      } else if (ke - ks === 2 && header.charCodeAt(ks) === 0x76 /* v */ && header.charCodeAt(ks + 1) === 0x31 /* 1 */ && ve - vs === 64) {
+        // Buffer.from stops at the first non-hex pair, so 32 bytes out means 64 valid hex digits in.
+        const bytes = Buffer.from(header.slice(vs, ve), 'hex');
+        if (bytes.length === 32) v1.push(bytes);
+      }
     }
+    start = end + 1;
   }
   return { timestamp, v1 };
+}
+
+const WHITESPACE = /\s/;
+
+/** [from, to) narrowed past leading and trailing whitespace, as String.prototype.trim would. */
+function trimmed(text: string, from: number, to: number): [number, number] {
+  while (from < to && isSpace(text.charCodeAt(from))) from++;
+  while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
+  return [from, to];
+}
+
+function isSpace(code: number): boolean {
+  if (code === 0x20) return true;
+  if (code > 0x20 && code < 0x7f) return false;
+  return WHITESPACE.test(String.fromCharCode(code));
 }
 
 function signature(secret: string, timestamp: number, body: Buffer): Buffer {
