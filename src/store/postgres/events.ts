@@ -63,7 +63,8 @@ const FIND_EXISTING = `SELECT e.id, e.source, e.event_key, e.payload_sha256 FROM
   JOIN unnest($1::text[], $2::text[]) AS k (source, event_key) ON e.source = k.source AND e.event_key = k.event_key`;
 
 async function insertBatch(q: Query, events: NewEvent[]): Promise<InsertOutcome[]> {
-  const inserted = await q<{ id: string }>(INSERT_EVENTS, batchParameters(events));
+  // Prepared: parsed and planned once per connection; per batch that was about a quarter of its server time.
+  const inserted = await q<{ id: string }>(INSERT_EVENTS, batchParameters(events), 'filab_insert_events');
   const insertedIds = new Set(inserted.rows.map((r) => r.id));
   // A skipped event's row was committed by someone else (or is an earlier copy in this batch): a new statement,
   // with a new snapshot, sees it.

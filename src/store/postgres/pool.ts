@@ -4,7 +4,8 @@ import { StorageUnavailableError } from '../../errors.ts';
 import { isConnectionFailure, toStorageError } from './errors.ts';
 
 import type { Row } from '../rows.ts';
-export type Query = <R extends Row = Row>(sql: string, params?: unknown[]) => Promise<pg.QueryResult<R>>;
+/** `name` makes it a prepared statement: parsed and planned once per connection instead of once per call. */
+export type Query = <R extends Row = Row>(sql: string, params?: unknown[], name?: string) => Promise<pg.QueryResult<R>>;
 
 export interface Db {
   /** One statement on any pooled connection. */
@@ -51,10 +52,10 @@ export function makeDb(url: string, poolSize: number, onError: (err: Error) => v
   // timeout) is always "storage unavailable", whatever the server said.
   const connect = () => pool.connect().catch((err: unknown) => Promise.reject(new StorageUnavailableError(err)));
 
-  const query: Query = async (sql, params) => {
+  const query: Query = async (sql, params, name) => {
     const client = await connect();
     try {
-      const result = await client.query(sql, params);
+      const result = await client.query(name ? { name, text: sql, values: params } : { text: sql, values: params });
       client.release();
       return result;
     } catch (err) {
@@ -65,7 +66,7 @@ export function makeDb(url: string, poolSize: number, onError: (err: Error) => v
 
   async function tx<T>(fn: (query: Query) => Promise<T>): Promise<T> {
     const client = await connect();
-    const run: Query = (sql, params) => client.query(sql, params);
+    const run: Query = (sql, params, name) => client.query(name ? { name, text: sql, values: params } : { text: sql, values: params });
     try {
       await client.query('BEGIN');
       const result = await fn(run);
