@@ -3,7 +3,7 @@
  * numbers from both (PostgreSQL bigint is parsed to number in postgres/pool.ts). Booleans are 0/1 on SQLite.
  */
 import type { AuditEntry } from '../audit/chain.ts';
-import type { AttemptRecord, DeliveryListItem, DeliveryRecord, EventStatus, EventSummary } from './types.ts';
+import type { ActivityBucket, AttemptRecord, DeliveryListItem, DeliveryRecord, EventStatus, EventSummary } from './types.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -84,4 +84,16 @@ export function makeWhere() {
     },
     sql: () => (clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''),
   };
+}
+
+/**
+ * Activity buckets from the two per-bucket counts (bucket index -> n), in time order, only buckets with
+ * something in them: the dashboard fills the gaps, so the store never needs to know what time it is now.
+ */
+export function activityBuckets(start: number, bucketMs: number, received: { b: number; n: number }[], failed: { b: number; n: number }[]): ActivityBucket[] {
+  const byIndex = new Map<number, ActivityBucket>();
+  const at = (b: number) => byIndex.get(b) ?? byIndex.set(b, { start: start + b * bucketMs, eventsReceived: 0, attemptsFailed: 0 }).get(b)!;
+  for (const r of received) at(Number(r.b)).eventsReceived = Number(r.n);
+  for (const r of failed) at(Number(r.b)).attemptsFailed = Number(r.n);
+  return [...byIndex.values()].sort((x, y) => x.start - y.start);
 }

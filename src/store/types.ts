@@ -285,7 +285,7 @@ export interface Store {
   listDeliveries(query: DeliveryQuery): Promise<Page<DeliveryListItem>>;
   /** Per-destination counts by status and oldest pending, for health views and metrics. */
   destinationCounts(): Promise<DestinationCounts[]>;
-  /** Events received and attempts failed per bucket, from `since` (ms) to now. */
+  /** Events received and attempts failed per bucket from `since` (ms), in time order; empty buckets are left out. */
   activity(since: number, bucketMs: number): Promise<ActivityBucket[]>;
 
   listDestinationStates(): Promise<DestinationState[]>;

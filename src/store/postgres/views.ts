@@ -2,7 +2,7 @@
 import { decodeCursor, InvalidCursorError, toPage } from '../cursor.ts';
 import type { ActivityBucket, DeliveryListItem, DeliveryQuery, DeliveryStatus, DestinationCounts, DestinationState, EventStatus, Page, Stats } from '../types.ts';
 import type { Db } from './pool.ts';
-import { makeWhere, toDeliveryListItem } from '../rows.ts';
+import { activityBuckets, makeWhere, toDeliveryListItem } from '../rows.ts';
 
 const EVENT_STATUSES: EventStatus[] = ['received', 'delivered', 'failed', 'dead'];
 const DELIVERY_STATUSES: DeliveryStatus[] = ['pending', 'failed', 'delivered', 'dead'];
@@ -56,11 +56,7 @@ export function makePostgresViews(db: Db) {
         [start, bucket],
       ),
     ]);
-    const lastIndex = Math.max(Math.floor((Date.now() - start) / bucket), ...received.rows.map((r) => r.b), ...failed.rows.map((r) => r.b), 0);
-    const buckets = Array.from({ length: Math.min(lastIndex + 1, 10_000) }, (_, i) => ({ start: start + i * bucket, eventsReceived: 0, attemptsFailed: 0 }));
-    for (const r of received.rows) if (buckets[r.b]) buckets[r.b]!.eventsReceived = r.n;
-    for (const r of failed.rows) if (buckets[r.b]) buckets[r.b]!.attemptsFailed = r.n;
-    return buckets;
+    return activityBuckets(start, bucket, received.rows, failed.rows);
   }
 
   async function listDestinationStates(): Promise<DestinationState[]> {

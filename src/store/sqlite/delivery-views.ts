@@ -2,7 +2,7 @@
 import { decodeCursor, InvalidCursorError, toPage } from '../cursor.ts';
 import type { ActivityBucket, DeliveryListItem, DeliveryQuery, DeliveryStatus, DestinationCounts, DestinationState, EventStatus, Page, Stats } from '../types.ts';
 import { guarded } from './errors.ts';
-import { toDeliveryListItem } from '../rows.ts';
+import { activityBuckets, toDeliveryListItem } from '../rows.ts';
 import type { SqliteDb } from './open.ts';
 
 const EVENT_STATUSES: EventStatus[] = ['received', 'delivered', 'failed', 'dead'];
@@ -58,13 +58,7 @@ export function makeSqliteDeliveryViews(db: SqliteDb) {
   function activity(since: number, bucketMs: number): ActivityBucket[] {
     const bucket = Math.max(1, Math.floor(bucketMs));
     const start = Math.floor(since);
-    const received = receivedBuckets.all({ since: start, bucket });
-    const failed = failedBuckets.all({ since: start, bucket });
-    const lastIndex = Math.max(Math.floor((Date.now() - start) / bucket), ...received.map((r) => r.b), ...failed.map((r) => r.b), 0);
-    const buckets = Array.from({ length: Math.min(lastIndex + 1, 10_000) }, (_, i) => ({ start: start + i * bucket, eventsReceived: 0, attemptsFailed: 0 }));
-    for (const r of received) if (buckets[r.b]) buckets[r.b]!.eventsReceived = r.n;
-    for (const r of failed) if (buckets[r.b]) buckets[r.b]!.attemptsFailed = r.n;
-    return buckets;
+    return activityBuckets(start, bucket, receivedBuckets.all({ since: start, bucket }), failedBuckets.all({ since: start, bucket }));
   }
 
   const states = db.prepare<[], Record<string, unknown>>('SELECT * FROM destination_states ORDER BY name');
