@@ -3,7 +3,7 @@ import type { Config } from '../config/types.ts';
 import { makeSqliteStore } from './sqlite/index.ts';
 import { migrateSqlite } from './sqlite/migrate.ts';
 import { openSqlite } from './sqlite/open.ts';
-import { startWriterThread } from './sqlite/writer-thread.ts';
+import { BACKSTOP_CHECKPOINT_PAGES, startWriterThread } from './sqlite/writer-thread.ts';
 import type { Store } from './types.ts';
 
 type StoreConfig = Pick<Config, 'databasePath' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize'>> & { ingest?: Pick<Config['ingest'], 'sqliteWriterThread'> };
@@ -33,7 +33,7 @@ export async function openStore(config: StoreConfig, log?: StoreLog): Promise<St
   } finally {
     db.close();
   }
-  return makeSqliteStore(config.databasePath, { writer: await startWriterThread(config.databasePath) });
+  return makeSqliteStore(config.databasePath, { writer: await startWriterThread(config.databasePath), autoCheckpointPages: BACKSTOP_CHECKPOINT_PAGES });
 }
 
 /** Bring the configured database's schema up to date (`filab migrate`); returns the backend and what was applied. */

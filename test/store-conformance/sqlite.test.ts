@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyEntries } from '../../src/audit/chain.ts';
+import { openStore } from '../../src/store/index.ts';
 import { makeSqliteStore } from '../../src/store/sqlite/index.ts';
 import { describeStoreConformance } from './conformance.ts';
 import { attempt, claimOptions, newEvent } from './fixtures.ts';
@@ -66,5 +67,23 @@ describe('sqlite grouped attempt recording', () => {
     expect(await statusOf(b)).toMatchObject({ status: 'pending', attempts: [] });
     expect((await statusOf(c)).status).toBe('failed');
     await store.close();
+  });
+});
+
+describe('sqlite with the writer thread', () => {
+  it('checkpoints the WAL into the database file in the background, without closing or a commit doing it', async () => {
+    const path = join(dir, 'checkpointed.db');
+    const store = await openStore({ databasePath: path, databaseUrl: null, ingest: { sqliteWriterThread: true } });
+    try {
+      const before = statSync(path).size;
+      // ~1 MB of events: far below the connections' own 128 MB checkpoint threshold.
+      await store.insertEvents(Array.from({ length: 400 }, (_, i) => newEvent({ payload: Buffer.alloc(2048, i % 256), receivedAt: 1_000_000 + i })));
+      expect(statSync(`${path}-wal`).size).toBeGreaterThan(800_000);
+      const deadline = Date.now() + 5_000;
+      while (statSync(path).size < before + 800_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(statSync(path).size).toBeGreaterThan(before + 800_000);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -11,11 +11,13 @@ import type { WriterThread } from './writer-thread.ts';
 export interface SqliteStoreOptions {
   /** Run ingest inserts (and their fsync) on this writer thread instead of the event loop. */
   writer?: WriterThread;
+  /** wal_autocheckpoint of this process's own connection (see openSqlite). */
+  autoCheckpointPages?: number;
 }
 
 export function makeSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
   const { writer } = options;
-  const db = openSqlite(path);
+  const db = openSqlite(path, { autoCheckpointPages: options.autoCheckpointPages });
   // Statements are prepared against the schema, so migrate before building them.
   migrateSqlite(db);
   const ping = db.prepare('SELECT 1');

@@ -5,15 +5,21 @@ import Database from 'better-sqlite3';
 
 export type SqliteDb = Database.Database;
 
-export function openSqlite(path: string): SqliteDb {
+export interface OpenOptions {
+  /** WAL pages after which a commit checkpoints by itself (SQLite's wal_autocheckpoint). */
+  autoCheckpointPages?: number;
+}
+
+export function openSqlite(path: string, options: OpenOptions = {}): SqliteDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   // WAL + synchronous=FULL: a committed transaction is on disk (fsync) before we acknowledge it,
   // so a 200 survives kill -9 and power loss.
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  // Checkpoint every ~16 MB of WAL rather than 4 MB: fewer checkpoint fsyncs inside ingest commits.
-  db.pragma('wal_autocheckpoint = 4000');
+  // Checkpoint every ~16 MB of WAL rather than 4 MB: fewer checkpoint fsyncs inside ingest commits. With the
+  // writer thread, a checkpointer thread does it instead and this is only a backstop (see writer-thread.ts).
+  db.pragma(`wal_autocheckpoint = ${Math.floor(options.autoCheckpointPages ?? 4000)}`);
   db.pragma('foreign_keys = ON');
   // better-sqlite3 blocks the event loop while it waits for a lock: wait briefly, then answer 503.
   db.pragma('busy_timeout = 2000');

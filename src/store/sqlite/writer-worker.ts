@@ -8,7 +8,8 @@ import { makeSqliteAudit } from './audit.ts';
 import { makeSqliteEvents } from './events.ts';
 import { openSqlite } from './open.ts';
 
-const db = openSqlite((workerData as { path: string }).path);
+const { path, autoCheckpointPages } = workerData as { path: string; autoCheckpointPages: number };
+const db = openSqlite(path, { autoCheckpointPages });
 const events = makeSqliteEvents(db);
 const audit = makeSqliteAudit(db);
 
