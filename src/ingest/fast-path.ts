@@ -74,9 +74,13 @@ export function makeFastIngest(options: FastIngestOptions): FastIngest {
     }
     readBody(req, Number(length), (rawBody) => {
       const signed: SignedRequest = { headers: req.headers as SignedRequest['headers'], rawBody, url: `http://${req.headers.host ?? ''}${req.url}` };
-      handleWebhook({ ...deps, log }, source, provider, signed).then(finish, (err: unknown) =>
-        refuse(err instanceof ApiError ? err : Object.assign(new ApiError('internal_error'), { cause: err })),
-      );
+      handleWebhook({ ...deps, log }, source, provider, signed)
+        .then(finish, (err: unknown) => refuse(err instanceof ApiError ? err : Object.assign(new ApiError('internal_error'), { cause: err })))
+        // Writing the answer itself failed: nothing more can be said on this socket, and nothing may go unhandled.
+        .catch((err: unknown) => {
+          log.error({ err }, 'could not write the ingest answer');
+          res.destroy();
+        });
     });
     return true;
   };
