@@ -20,7 +20,7 @@ afterAll(async () => {
 it('migrates PostgreSQL once and then has nothing to apply', async () => {
   const first = await runCli(['migrate'], { DATABASE_URL: db.url }, dir);
   expect(first).toMatchObject({ code: 0, stderr: '' });
-  expect(first.stdout).toBe('applied 001_init.sql\napplied 002_audit_pending.sql\npostgres: 2 migration(s) applied\n');
+  expect(first.stdout).toBe('applied 001_init.sql\napplied 002_audit_pending.sql\napplied 003_audit_pending_content.sql\npostgres: 3 migration(s) applied\n');
   const second = await runCli(['migrate'], { DATABASE_URL: db.url }, dir);
   expect(second).toMatchObject({ code: 0, stdout: 'postgres: schema is up to date, nothing to apply\n' });
 });

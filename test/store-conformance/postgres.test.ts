@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contentHash, verifyEntries } from '../../src/audit/chain.ts';
 import { StorageUnavailableError } from '../../src/errors.ts';
 import { makePostgresStore } from '../../src/store/postgres/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
@@ -33,6 +34,30 @@ describeStoreConformance('postgres', {
 });
 
 describe('postgres specifics', () => {
+  it('queues each new event with its content hash, and still seals events queued without one by older versions', async () => {
+    const store = await makePostgresStore({ url: db.url, poolSize: 2 });
+    const sql = new pg.Client(db.url);
+    await sql.connect();
+    try {
+      await store.migrate();
+      await sql.query(`TRUNCATE ${TABLES} RESTART IDENTITY CASCADE`);
+      const first = newEvent({ receivedAt: 1_000_000 });
+      await store.insertEvents([first]);
+      const queued = await sql.query('SELECT source, content_hash FROM audit_pending');
+      expect(queued.rows).toEqual([{ source: 'stripe', content_hash: contentHash({ ...first, payload: first.payload }) }]);
+      // As an older version left it: the pending row names the event only.
+      const legacy = newEvent({ receivedAt: 1_000_001 });
+      await store.insertEvents([legacy]);
+      await sql.query('UPDATE audit_pending SET source = NULL, content_hash = NULL WHERE event_id = $1', [legacy.id]);
+      expect(await store.sealAudit(100, 2_000_000)).toBe(2);
+      const entries = await store.listAuditEntries('stripe', 0, 10);
+      expect(entries.map((e) => e.eventId)).toEqual([first.id, legacy.id]);
+      expect(verifyEntries(entries)).toMatchObject({ ok: true, entries: 2 });
+    } finally {
+      await Promise.all([store.close(), sql.end()]);
+    }
+  });
+
   it('wakes a subscriber in another process (another store) through NOTIFY', async () => {
     const a = await makePostgresStore({ url: db.url, poolSize: 2 });
     const b = await makePostgresStore({ url: db.url, poolSize: 2 });

@@ -7,15 +7,30 @@ import type { Db, Query } from './pool.ts';
 async function seal(q: Query, limit: number, now: number): Promise<number> {
   // One sealer at a time across processes: each appends after the head it reads.
   await q("SELECT pg_advisory_xact_lock(hashtext('filab:audit'))");
-  const { rows } = await q<{ pending_seq: number; id: string; source: string; event_key: string; received_at: number; headers: string; payload_sha256: string }>(
-    // The payload's digest was computed at ingest from the bytes stored: sealing need not read the payloads back.
-    `SELECT p.seq AS pending_seq, e.id, e.source, e.event_key, e.received_at, e.headers, e.payload_sha256
-     FROM audit_pending p JOIN events e ON e.id = p.event_id ORDER BY p.seq LIMIT $1`,
+  // Ingest queued each event with its content hash; only rows queued by older versions need the event itself.
+  const { rows } = await q<{ pending_seq: number; id: string; source: string | null; content_hash: string | null }>(
+    'SELECT seq AS pending_seq, event_id AS id, source, content_hash FROM audit_pending ORDER BY seq LIMIT $1',
     [limit],
   );
+  const legacy = rows.filter((r) => r.content_hash === null || r.source === null);
+  if (legacy.length) {
+    const events = await q<{ id: string; source: string; event_key: string; received_at: number; headers: string; payload_sha256: string }>(
+      'SELECT id, source, event_key, received_at, headers, payload_sha256 FROM events WHERE id = ANY($1::text[])',
+      [legacy.map((r) => r.id)],
+    );
+    const byId = new Map(events.rows.map((e) => [e.id, e]));
+    for (const row of legacy) {
+      const e = byId.get(row.id)!;
+      row.source = e.source;
+      row.content_hash = contentHashWithDigest(
+        { source: e.source, eventKey: e.event_key, receivedAt: e.received_at, headers: JSON.parse(e.headers) as Record<string, string> },
+        Buffer.from(e.payload_sha256, 'hex'),
+      );
+    }
+  }
   if (!rows.length) return 0;
   const heads = new Map<string, { position: number; hash: string }>();
-  const sources = [...new Set(rows.map((r) => r.source))];
+  const sources = [...new Set(rows.map((r) => r.source!))];
   const found = await q<{ source: string; position: number; entry_hash: string }>(
     `SELECT DISTINCT ON (source) source, position, entry_hash FROM audit_entries WHERE source = ANY($1::text[])
      ORDER BY source, position DESC`,
@@ -23,14 +38,11 @@ async function seal(q: Query, limit: number, now: number): Promise<number> {
   );
   for (const h of found.rows) heads.set(h.source, { position: h.position, hash: h.entry_hash });
   const entries = rows.map((row) => {
-    const current = heads.get(row.source) ?? { position: 0, hash: GENESIS };
-    const content = contentHashWithDigest(
-      { source: row.source, eventKey: row.event_key, receivedAt: row.received_at, headers: JSON.parse(row.headers) as Record<string, string> },
-      Buffer.from(row.payload_sha256, 'hex'),
-    );
-    const next = { position: current.position + 1, hash: entryHash(current.hash, content) };
-    heads.set(row.source, next);
-    return { source: row.source, position: next.position, eventId: row.id, content, prev: current.hash, hash: next.hash };
+    const source = row.source!;
+    const current = heads.get(source) ?? { position: 0, hash: GENESIS };
+    const next = { position: current.position + 1, hash: entryHash(current.hash, row.content_hash!) };
+    heads.set(source, next);
+    return { source, position: next.position, eventId: row.id, content: row.content_hash!, prev: current.hash, hash: next.hash };
   });
   await q(
     `INSERT INTO audit_entries (source, position, event_id, content_hash, prev_hash, entry_hash, sealed_at)

@@ -1,4 +1,5 @@
 /** Event storage on PostgreSQL: group-committed inserts with their deliveries, listing, detail. */
+import { contentHashWithDigest } from '../../audit/chain.ts';
 import { decodeCursor, InvalidCursorError, toPage } from '../cursor.ts';
 import type { EventDetail, EventQuery, EventSummary, InsertOutcome, NewEvent, Page } from '../types.ts';
 import { DUE_CHANNEL, type Db, type Query } from './pool.ts';
@@ -8,7 +9,7 @@ import { makeWhere, toAttempt, toDelivery, toSummary } from '../rows.ts';
 // batch (copies go in `ord` order, so the first copy wins); a concurrent insert of the same key in another
 // transaction makes this one wait for it and then skip. Rows go in (source, event_key) order so two batches
 // sharing keys always lock them in the same order and cannot deadlock. No check-then-write anywhere.
-// The same statement queues each new event for audit sealing (audit_pending) and creates the deliveries of the
+// The same statement queues each new event for audit sealing (audit_pending, with its content hash) and creates the deliveries of the
 // events it inserted: one statement is one atomic transaction (autocommit), one round trip instead of BEGIN,
 // INSERT, INSERT, NOTIFY, COMMIT. Parameters: $1 the batch's fields as one JSON array; $2 every payload back to
 // back as one binary bytea, cut apart by (off, len); $3 the deliveries as JSON; $4 the wake-up channel. node-postgres sends a Buffer in binary, while a bytea[] array would go as hex text:
@@ -22,8 +23,9 @@ const INSERT_EVENTS = `WITH ins AS (INSERT INTO events (seq, id, source, event_k
       received_at bigint, headers text, payload_sha256 text, secret_label text, off int, len int)
   ) numbered
   ORDER BY source, event_key, ord
-  ON CONFLICT (source, event_key) DO NOTHING RETURNING id, seq),
-  pending AS (INSERT INTO audit_pending (seq, event_id) SELECT seq, id FROM ins),
+  ON CONFLICT (source, event_key) DO NOTHING RETURNING id, seq, source),
+  pending AS (INSERT INTO audit_pending (seq, event_id, source, content_hash)
+    SELECT ins.seq, ins.id, ins.source, h.content_hash FROM ins JOIN json_to_recordset($1::json) AS h (id text, content_hash text) USING (id)),
   dels AS (INSERT INTO deliveries (id, event_id, destination, status, next_attempt_at, ordering_key, created_at, updated_at)
     SELECT d.id, d.event_id, d.destination, 'pending', d.at, d.ordering_key, d.at, d.at
     FROM json_to_recordset($3::json) AS d (id text, event_id text, destination text, ordering_key text, at bigint)
@@ -47,6 +49,8 @@ function batchParameters(events: NewEvent[]): [string, Buffer, string, string] {
       headers: JSON.stringify(e.headers),
       payload_sha256: e.payloadSha256,
       secret_label: e.secretLabel,
+      // The audit content hash needs nothing but what is stored here: computed now, the sealer only chains.
+      content_hash: contentHashWithDigest(e, Buffer.from(e.payloadSha256, 'hex')),
       off,
       len: e.payload.length,
     };
