@@ -33,14 +33,20 @@ describeStoreConformance('postgres', {
   teardown: async () => direct?.end(),
 });
 
+/** A store on emptied tables, and a direct connection to look at (or age) its rows. */
+async function emptyStoreWithClient() {
+  const store = await makePostgresStore({ url: db.url, poolSize: 2 });
+  const sql = new pg.Client(db.url);
+  await sql.connect();
+  await store.migrate();
+  await sql.query(`TRUNCATE ${TABLES} RESTART IDENTITY CASCADE`);
+  return { store, sql };
+}
+
 describe('postgres specifics', () => {
   it('queues each new event with its content hash, and still seals events queued without one by older versions', async () => {
-    const store = await makePostgresStore({ url: db.url, poolSize: 2 });
-    const sql = new pg.Client(db.url);
-    await sql.connect();
+    const { store, sql } = await emptyStoreWithClient();
     try {
-      await store.migrate();
-      await sql.query(`TRUNCATE ${TABLES} RESTART IDENTITY CASCADE`);
       const first = newEvent({ receivedAt: 1_000_000 });
       await store.insertEvents([first]);
       const queued = await sql.query('SELECT source, content_hash FROM audit_pending');
@@ -77,12 +83,8 @@ describe('postgres specifics', () => {
   it('one delivery per ordering key at a time, also when an earlier seq commits after a later one was leased', async () => {
     // Two ingest transactions draw seq values, then commit in the opposite order: the later seq is claimed
     // first, then the earlier one becomes visible. It must wait for the leased one rather than run beside it.
-    const store = await makePostgresStore({ url: db.url, poolSize: 2 });
-    const sql = new pg.Client(db.url);
-    await sql.connect();
+    const { store, sql } = await emptyStoreWithClient();
     try {
-      await store.migrate();
-      await sql.query(`TRUNCATE ${TABLES} RESTART IDENTITY CASCADE`);
       await sql.query("SELECT setval(pg_get_serial_sequence('deliveries', 'seq'), 100)");
       const later = newEvent({ receivedAt: 1_000_000, destinations: [['dest', 'cus_1']] });
       await store.insertEvents([later]);
