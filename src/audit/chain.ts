@@ -8,6 +8,7 @@
  * Changing one stored byte of an event, or removing/reordering an entry, breaks the chain at that point.
  */
 import { createHash } from 'node:crypto';
+import { hashHex, hashPartsHex } from '../providers/digest.ts';
 
 export const GENESIS = '0'.repeat(64);
 
@@ -43,11 +44,11 @@ export function contentHashWithDigest(content: Omit<AuditContent, 'payload'>, pa
     field(name);
     field(content.headers[name]!);
   }
-  return createHash('sha256').update(text, 'utf8').update(`${payloadDigest.length}:`).update(payloadDigest).digest('hex');
+  return hashPartsHex('sha256', [text, `${payloadDigest.length}:`, payloadDigest]);
 }
 
 export function entryHash(previous: string, content: string): string {
-  return createHash('sha256').update(previous).update(':').update(content).digest('hex');
+  return hashHex('sha256', `${previous}:${content}`);
 }
 
 export interface AuditEntry {

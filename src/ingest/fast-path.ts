@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SourceConfig } from '../config/types.ts';
 import { ApiError } from '../errors.ts';
-import type { Log } from '../log.ts';
+import { lazyChild, type Log } from '../log.ts';
 import { getProvider } from '../providers/index.ts';
 import type { Provider, SignedRequest } from '../providers/types.ts';
 import { handleWebhook, type IngestAnswer, type IngestDeps } from './handle-webhook.ts';
@@ -46,7 +46,7 @@ export function makeFastIngest(options: FastIngestOptions): FastIngest {
 
     const { source, provider } = route;
     const requestId = options.nextRequestId();
-    const log = deps.log.child({ reqId: requestId });
+    const log = lazyChild(deps.log, { reqId: requestId });
     const started = process.hrtime.bigint();
     const finish = (answer: IngestAnswer, retryAfter?: number) => {
       deps.metrics.ingestLatency.observe({ source: source.name }, Number(process.hrtime.bigint() - started) / 1e9);

@@ -2,13 +2,13 @@
  * One inbound webhook: verify, store (with its deliveries), answer. Thin on purpose; the provider does
  * the scheme, the commit queue does durability, the router picks destinations.
  */
-import { createHash } from 'node:crypto';
 import type { Log } from '../log.ts';
 import type { Clock } from '../clock.ts';
 import type { SourceConfig } from '../config/types.ts';
 import { ApiError, type ErrorCode } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
+import { sha256Hex } from '../providers/crypto.ts';
 import type { Provider, SignedRequest } from '../providers/types.ts';
 import type { NewEvent } from '../store/types.ts';
 import type { CommitQueue } from './commit-queue.ts';
@@ -54,7 +54,7 @@ export async function handleWebhook(deps: IngestDeps, source: SourceConfig, prov
       receivedAt: now,
       payload,
       headers,
-      payloadSha256: createHash('sha256').update(payload).digest('hex'),
+      payloadSha256: sha256Hex(payload),
       secretLabel: verdict.secretLabel,
       deliveries: deps.router.route(source.name, e.type, payload, now),
     };

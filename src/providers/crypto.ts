@@ -1,24 +1,13 @@
 /** Shared building blocks for provider schemes: HMAC, constant-time comparison, secret expiry. */
-import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { hashHex, hmacDigest, type HashAlgorithm } from './digest.ts';
 import type { SecretRef } from './types.ts';
 
-export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
+export type HmacAlgorithm = HashAlgorithm;
 
-/** Secrets are few and long-lived: keep each as a KeyObject so every request skips re-importing the key. */
-const keyCache = new Map<string, KeyObject>();
-function keyFor(key: string): KeyObject {
-  let k = keyCache.get(key);
-  if (!k) {
-    if (keyCache.size >= 256) keyCache.clear();
-    keyCache.set(key, (k = createSecretKey(Buffer.from(key, 'utf8'))));
-  }
-  return k;
-}
-
+/** HMAC of the concatenated parts; one-shot where the runtime allows (see digest.ts). */
 export function hmac(algorithm: HmacAlgorithm, key: string | Buffer, ...parts: (string | Buffer)[]): Buffer {
-  const mac = createHmac(algorithm, typeof key === 'string' ? keyFor(key) : key);
-  for (const part of parts) mac.update(part);
-  return mac.digest();
+  return hmacDigest(algorithm, key, parts);
 }
 
 /** Constant-time equality of two byte strings; different lengths are unequal (length is not secret). */
@@ -90,7 +79,7 @@ export function findSecretWhere(
 
 /** Lower-case hex SHA-256: the event key of providers that send no event id, and Twilio's bodySHA256. */
 export function sha256Hex(bytes: Buffer | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return hashHex('sha256', bytes);
 }
 
 /** Whether a signed timestamp (seconds) is within +/- tolerance of now (ms), in both directions. */

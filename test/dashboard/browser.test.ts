@@ -90,7 +90,8 @@ describe('dashboard in a browser', () => {
 
   it('opens an event with its payload and attempts; replay delivers it once the receiver is back', async () => {
     await page.click('text=evt_dead_1');
-    await page.locator('[data-test=payload]').waitFor();
+    // The view mounts an empty payload block and fills it once the event loads.
+    await page.locator('[data-test=payload]:not(:empty)').waitFor();
     expect(JSON.parse(await page.locator('[data-test=payload]').innerText())).toMatchObject({ id: 'evt_dead_1', type: 'charge.failed' });
     const delivery = page.locator('article.delivery[data-destination=ledger]');
     expect(await delivery.getAttribute('data-status')).toBe('dead');

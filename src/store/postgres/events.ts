@@ -1,5 +1,5 @@
 /** Event storage on PostgreSQL: group-committed inserts with their deliveries, listing, detail. */
-import { contentHashWithDigest } from '../../audit/chain.ts';
+import { toStorable } from '../storable.ts';
 import { decodeCursor, InvalidCursorError, toPage } from '../cursor.ts';
 import type { EventDetail, EventQuery, EventSummary, InsertOutcome, NewEvent, Page } from '../types.ts';
 import { DUE_CHANNEL, type Db, type Query } from './pool.ts';
@@ -37,7 +37,7 @@ const INSERT_EVENTS = `WITH ins AS (INSERT INTO events (seq, id, source, event_k
 /** The batch as INSERT_EVENTS' parameters. */
 function batchParameters(events: NewEvent[]): [string, Buffer, string, string] {
   let off = 1; // SQL substring counts from 1
-  const rows = events.map((e, ord) => {
+  const rows = events.map(toStorable).map((e, ord) => {
     const row = {
       ord,
       id: e.id,
@@ -46,11 +46,11 @@ function batchParameters(events: NewEvent[]): [string, Buffer, string, string] {
       event_type: e.eventType,
       provider_created_at: e.providerCreatedAt,
       received_at: e.receivedAt,
-      headers: JSON.stringify(e.headers),
+      headers: e.headersJson,
       payload_sha256: e.payloadSha256,
       secret_label: e.secretLabel,
       // The audit content hash needs nothing but what is stored here: computed now, the sealer only chains.
-      content_hash: contentHashWithDigest(e, Buffer.from(e.payloadSha256, 'hex')),
+      content_hash: e.contentHash,
       off,
       len: e.payload.length,
     };

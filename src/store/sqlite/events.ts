@@ -1,8 +1,8 @@
 /** Event storage on SQLite: group-committed inserts with their deliveries, listing, detail. */
-import { contentHashWithDigest } from '../../audit/chain.ts';
 import { decodeCursor, InvalidCursorError, toPage } from '../cursor.ts';
 import { toAttempt, toDelivery, toSummary } from '../rows.ts';
 import type { EventDetail, EventQuery, EventStatus, EventSummary, InsertOutcome, NewEvent, Page } from '../types.ts';
+import { toStorable, type StorableEvent } from '../storable.ts';
 import { guarded } from './errors.ts';
 import { makeChainAppender, type ChainItem } from './audit.ts';
 import type { SqliteDb } from './open.ts';
@@ -37,16 +37,16 @@ export function makeSqliteEvents(db: SqliteDb) {
   // within the same batch see the first copy's row. New events are sealed into their source's audit chain in
   // the same transaction: one writer holds the lock anyway, and it costs less than queueing them for later
   // (no second transaction, no re-reading or re-hashing of payloads, no stall while a backlog is sealed).
-  const insertBatch = db.transaction((events: NewEvent[]): InsertOutcome[] => {
+  const insertBatch = db.transaction((events: StorableEvent[]): InsertOutcome[] => {
     const sealed: ChainItem[] = [];
     const outcomes = events.map((event): InsertOutcome => {
       // Positional parameters: binding eleven named ones from a spread object cost more than the insert's B-trees.
-      const result = insertEvent.run(event.id, event.source, event.eventKey, event.eventType, event.providerCreatedAt, event.receivedAt, event.payload, JSON.stringify(event.headers), event.payloadSha256, event.secretLabel);
+      const result = insertEvent.run(event.id, event.source, event.eventKey, event.eventType, event.providerCreatedAt, event.receivedAt, event.payload, event.headersJson, event.payloadSha256, event.secretLabel);
       if (result.changes !== 1) {
         const existing = findExisting.get(event.source, event.eventKey)!;
         return { inserted: false, id: existing.id, conflict: existing.payload_sha256 !== event.payloadSha256 };
       }
-      sealed.push({ eventId: event.id, source: event.source, contentHash: contentHashWithDigest(event, Buffer.from(event.payloadSha256, 'hex')) });
+      sealed.push({ eventId: event.id, source: event.source, contentHash: event.contentHash });
       for (const d of event.deliveries) {
         insertDelivery.run(d.id, event.id, d.destination, event.receivedAt, d.orderingKey, event.receivedAt, event.receivedAt);
       }
@@ -103,9 +103,9 @@ export function makeSqliteEvents(db: SqliteDb) {
   }
 
   return {
-    insertEvents: (events: NewEvent[]) => guarded(() => insertBatch.immediate(events)),
+    insertEvents: (events: NewEvent[]) => guarded(() => insertBatch.immediate(events.map(toStorable))),
     /** For the writer thread, which translates failures itself: throws what SQLite throws. */
-    insertEventsSync: (events: NewEvent[]) => insertBatch.immediate(events),
+    insertEventsSync: (events: StorableEvent[]) => insertBatch.immediate(events),
     listEvents: (query: EventQuery) => guarded(() => listEvents(query)),
     getEvent: (id: string) => guarded(() => getEvent(id)),
   };

@@ -8,6 +8,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { StorageUnavailableError } from '../../errors.ts';
 import type { InsertOutcome, NewEvent } from '../types.ts';
+import { toStorable } from '../storable.ts';
+import { encodeBatch } from './batch-codec.ts';
 import { toStorageError } from './errors.ts';
 
 export interface WriterThread {
@@ -64,16 +66,19 @@ export async function startWriterThread(path: string): Promise<WriterThread> {
     worker.once('message', () => resolve());
     worker.once('error', reject);
   });
-  function call<T>(request: Record<string, unknown>): Promise<T> {
+  function call<T>(request: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<T> {
     if (!alive) return Promise.reject(new StorageUnavailableError(new Error('SQLite writer thread is not running')));
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (result: never) => void, reject });
-      worker.postMessage({ id, ...request });
+      worker.postMessage({ id, ...request }, transfer);
     });
   }
   return {
-    insertEvents: (batch) => call<InsertOutcome[]>({ batch }),
+    insertEvents: (batch) => {
+      const encoded = encodeBatch(batch.map(toStorable));
+      return call<InsertOutcome[]>({ batch: encoded }, [encoded.bytes]);
+    },
     sealAudit: (limit, now) => call<number>({ seal: { limit, now } }),
     async close() {
       if (!alive) return;

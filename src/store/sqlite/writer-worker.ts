@@ -3,8 +3,9 @@
  * event loop that serves HTTP never blocks on a disk sync. Same statements, same transaction, same durability.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { NewEvent } from '../types.ts';
+import type { StorableEvent } from '../storable.ts';
 import { makeSqliteAudit } from './audit.ts';
+import { decodeBatch, type EncodedBatch } from './batch-codec.ts';
 import { makeSqliteEvents } from './events.ts';
 import { openSqlite } from './open.ts';
 
@@ -13,7 +14,7 @@ const db = openSqlite(path, { autoCheckpointPages });
 const events = makeSqliteEvents(db);
 const audit = makeSqliteAudit(db);
 
-type InsertRequest = { id: number; batch: NewEvent[] };
+type InsertRequest = { id: number; batch: EncodedBatch; events?: StorableEvent[] };
 type Request = InsertRequest | { id: number; seal: { limit: number; now: number } };
 
 /** Most events merged into one transaction: keeps one commit's latency (and a failure's reach) bounded. */
@@ -27,24 +28,27 @@ function commitQueued(): void {
   while (queued.length > 0) {
     const group: InsertRequest[] = [];
     let size = 0;
-    while (queued.length > 0 && (size === 0 || size + queued[0]!.batch.length <= MERGE_MAX_EVENTS)) {
+    while (queued.length > 0 && (size === 0 || size + eventsOf(queued[0]!).length <= MERGE_MAX_EVENTS)) {
       const next = queued.shift()!;
       group.push(next);
-      size += next.batch.length;
+      size += eventsOf(next).length;
     }
-    // Buffers arrive as Uint8Array after structured cloning; better-sqlite3 stores either as a BLOB.
-    const all = group.flatMap((r) => r.batch.map((e) => ({ ...e, payload: Buffer.from(e.payload.buffer, e.payload.byteOffset, e.payload.byteLength) })));
     try {
-      const outcomes = events.insertEventsSync(all);
+      const outcomes = events.insertEventsSync(group.flatMap(eventsOf));
       let offset = 0;
       for (const r of group) {
-        parentPort!.postMessage({ id: r.id, result: outcomes.slice(offset, offset + r.batch.length) });
-        offset += r.batch.length;
+        const n = eventsOf(r).length;
+        parentPort!.postMessage({ id: r.id, result: outcomes.slice(offset, offset + n) });
+        offset += n;
       }
     } catch (err) {
       for (const r of group) reply(r.id, err);
     }
   }
+}
+
+function eventsOf(request: InsertRequest): StorableEvent[] {
+  return (request.events ??= decodeBatch(request.batch));
 }
 
 function reply(id: number, err: unknown): void {

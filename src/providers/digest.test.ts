@@ -1,0 +1,57 @@
+import { createHash, createHmac } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { hashHex, hashPartsHex, hmacDigest, type HashAlgorithm } from './digest.ts';
+
+const algorithms: HashAlgorithm[] = ['sha1', 'sha256', 'sha512'];
+const part = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 200 }), fc.uint8Array({ maxLength: 3000 }).map((b) => Buffer.from(b)));
+// Keys shorter than, equal to and longer than every block size (64 and 128 bytes), as text and as bytes.
+const key = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 200 }), fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)));
+
+function reference(algorithm: HashAlgorithm, k: string | Buffer, parts: (string | Buffer)[]): Buffer {
+  const mac = createHmac(algorithm, k);
+  for (const p of parts) mac.update(p);
+  return mac.digest();
+}
+
+describe('one-shot digests', () => {
+  it('hmacDigest equals createHmac for any key, message split and algorithm', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...algorithms), key, fc.array(part, { maxLength: 4 }), (algorithm, k, parts) => {
+        expect(hmacDigest(algorithm, k, parts).equals(reference(algorithm, k, parts))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('stays correct across calls that reuse its buffers, and for messages too large for the one-shot path', () => {
+    const big = Buffer.alloc(200_000, 7);
+    const small = Buffer.from('{"id":"evt_1"}');
+    for (const algorithm of algorithms) {
+      expect(hmacDigest(algorithm, 'k', [big]).equals(reference(algorithm, 'k', [big]))).toBe(true);
+      // The scratch buffer grew for the big one; a short message after it must not see its leftovers.
+      expect(hmacDigest(algorithm, 'k', ['1.', small]).equals(reference(algorithm, 'k', ['1.', small]))).toBe(true);
+      expect(hmacDigest(algorithm, 'other', ['1.', small]).equals(reference(algorithm, 'other', ['1.', small]))).toBe(true);
+    }
+  });
+
+  it('matches the RFC 4231 test case 2 vector', () => {
+    const mac = hmacDigest('sha256', 'Jefe', ['what do ya want ', 'for nothing?']).toString('hex');
+    expect(mac).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+  });
+
+  it('hashHex and hashPartsHex equal createHash', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...algorithms), fc.array(part, { maxLength: 4 }), (algorithm, parts) => {
+        const h = createHash(algorithm);
+        for (const p of parts) h.update(p);
+        const expected = h.digest('hex');
+        expect(hashPartsHex(algorithm, parts)).toBe(expected);
+        const joined = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+        expect(hashHex(algorithm, joined)).toBe(expected);
+        if (parts.every((p) => typeof p === 'string')) expect(hashHex(algorithm, parts.join(''))).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,29 @@
+/**
+ * An event in the form the stores write: headers as the JSON text stored, and the audit content hash. Both are
+ * computed where the event is made, on the event loop: with SQLite the writer thread is the serial part of
+ * ingest (one writer holds the lock), so it should do nothing but the writes themselves.
+ */
+import { contentHashWithDigest } from '../audit/chain.ts';
+import type { NewEvent } from './types.ts';
+
+export interface StorableEvent extends Omit<NewEvent, 'headers'> {
+  headersJson: string;
+  contentHash: string;
+}
+
+export function toStorable(e: NewEvent): StorableEvent {
+  return {
+    id: e.id,
+    source: e.source,
+    eventKey: e.eventKey,
+    eventType: e.eventType,
+    providerCreatedAt: e.providerCreatedAt,
+    receivedAt: e.receivedAt,
+    payload: e.payload,
+    headersJson: JSON.stringify(e.headers),
+    payloadSha256: e.payloadSha256,
+    secretLabel: e.secretLabel,
+    deliveries: e.deliveries,
+    contentHash: contentHashWithDigest(e, Buffer.from(e.payloadSha256, 'hex')),
+  };
+}
