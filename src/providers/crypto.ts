@@ -15,6 +15,17 @@ export function bytesEqual(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * Constant-time equality of two digests written as text (hex): every character is compared, with no early exit
+ * on a difference, so the time says nothing about where they differ. Different lengths are unequal.
+ */
+export function textEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
 const HEX = /^[0-9a-fA-F]*$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -49,16 +60,17 @@ function isLive(secret: SecretRef, nowMs: number): boolean {
  * Try every live secret against every candidate signature; return the label of the first secret that matches.
  * Each comparison is constant-time; the loop over secrets is not secret (their count is public).
  */
-export function findMatchingSecret(
+export function findMatchingSecret<T extends Buffer | string = Buffer>(
   secrets: readonly SecretRef[],
   nowMs: number,
-  expectedFor: (secret: SecretRef) => Buffer | null,
-  candidates: readonly Buffer[],
+  expectedFor: (secret: SecretRef) => T | null,
+  candidates: readonly T[],
+  equal: (a: T, b: T) => boolean = bytesEqual as (a: T, b: T) => boolean,
 ): string | null {
   return findSecretWhere(secrets, nowMs, (secret) => {
     const expected = expectedFor(secret);
     if (expected === null) return false;
-    for (const candidate of candidates) if (bytesEqual(expected, candidate)) return true;
+    for (const candidate of candidates) if (equal(expected, candidate)) return true;
     return false;
   });
 }

@@ -1,7 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hashHex, hashPartsHex, hmacDigest, type HashAlgorithm } from './digest.ts';
+import { textEqual } from './crypto.ts';
+import { hashHex, hashPartsHex, hmacDigest, hmacHex, type HashAlgorithm } from './digest.ts';
 
 const algorithms: HashAlgorithm[] = ['sha1', 'sha256', 'sha512'];
 const part = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 200 }), fc.uint8Array({ maxLength: 3000 }).map((b) => Buffer.from(b)));
@@ -53,5 +54,28 @@ describe('one-shot digests', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('hmacHex and textEqual', () => {
+  it('hmacHex is the hex of hmacDigest', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...algorithms), key, fc.array(part, { maxLength: 3 }), (algorithm, k, parts) => {
+        expect(hmacHex(algorithm, k, parts)).toBe(reference(algorithm, k, parts).toString('hex'));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('textEqual agrees with === on any two strings', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (a, b) => {
+        expect(textEqual(a, b)).toBe(a === b);
+      }),
+    );
+    const hex = 'ab'.repeat(32);
+    expect(textEqual(hex, hex.slice())).toBe(true);
+    expect(textEqual(hex, `${hex.slice(0, 63)}c`)).toBe(false);
+    expect(textEqual(hex, hex.slice(0, 62))).toBe(false);
   });
 });

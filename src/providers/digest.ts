@@ -80,11 +80,20 @@ const outerScratch: Record<HashAlgorithm, Buffer> = {
 
 /** HMAC of the concatenated parts (strings as UTF-8). */
 export function hmacDigest(algorithm: HashAlgorithm, key: string | Buffer, parts: readonly (string | Buffer)[]): Buffer {
+  return Buffer.from(hmacAs(algorithm, key, parts, 'binary'), 'latin1');
+}
+
+/** The same HMAC as lower-case hex, for schemes that send hex: compared as text, no bytes are made at all. */
+export function hmacHex(algorithm: HashAlgorithm, key: string | Buffer, parts: readonly (string | Buffer)[]): string {
+  return hmacAs(algorithm, key, parts, 'hex');
+}
+
+function hmacAs(algorithm: HashAlgorithm, key: string | Buffer, parts: readonly (string | Buffer)[], encoding: 'binary' | 'hex'): string {
   const length = byteLength(parts);
   if (!oneShot || length > ONE_SHOT_MAX_BYTES) {
     const mac = createHmac(algorithm, key);
     for (const part of parts) mac.update(part);
-    return mac.digest();
+    return mac.digest(encoding);
   }
   const pads = paddedKey(algorithm, key);
   const block = pads.inner.length;
@@ -92,7 +101,7 @@ export function hmacDigest(algorithm: HashAlgorithm, key: string | Buffer, parts
   const outerMessage = outerScratch[algorithm];
   pads.outer.copy(outerMessage, 0);
   outerMessage.write(innerDigest, block, 'latin1');
-  return Buffer.from(oneShot(algorithm, outerMessage, 'binary'), 'latin1');
+  return oneShot(algorithm, outerMessage, encoding);
 }
 
 /** Lower-case hex digest of the bytes (a string as UTF-8). */

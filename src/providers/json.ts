@@ -1,5 +1,5 @@
 /** Strict body decoding shared by providers: UTF-8 that is really UTF-8, then JSON that is an object. */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 
 /**
  * The body as text, or null when it is not valid UTF-8 (form bodies and templates go through this).
@@ -7,6 +7,8 @@ import { isUtf8 } from 'node:buffer';
  * a leading BOM is dropped.
  */
 export function decodeUtf8(body: Buffer): string | null {
+  // Most webhook bodies are ASCII (JSON escapes the rest): then latin1 gives the same string, at half the cost.
+  if (isAscii(body)) return body.toString('latin1');
   if (!isUtf8(body)) return null;
   const text = body.toString('utf8');
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;

@@ -105,7 +105,7 @@ describe('stripe provider', () => {
 function referenceParse(header: string) {
   let timestamp: number | null = null;
   let seen = false;
-  const v1: Buffer[] = [];
+  const v1: string[] = [];
   for (const item of header.split(',')) {
     const eq = item.indexOf('=');
     if (eq < 0) continue;
@@ -115,9 +115,8 @@ function referenceParse(header: string) {
       const parsed = /^\d{1,15}$/.test(value) ? Number(value) : null;
       timestamp = seen && parsed !== timestamp ? null : parsed;
       seen = true;
-    } else if (key === 'v1' && value.length === 64) {
-      const bytes = Buffer.from(value, 'hex');
-      if (bytes.length === 32) v1.push(bytes);
+    } else if (key === 'v1' && /^[0-9a-fA-F]{64}$/.test(value)) {
+      v1.push(value.toLowerCase());
     }
   }
   return { timestamp, v1 };

@@ -3,13 +3,15 @@
  * Signed content: `${t}.${rawBody}`, HMAC-SHA256 keyed by the whole secret string (`whsec_...` included).
  * Event key: body `id`; type: body `type`. Timestamp must be within +/- tolerance.
  */
-import { findMatchingSecret, hmac, parseUnixSeconds, withinTolerance } from './crypto.ts';
+import { findMatchingSecret, parseUnixSeconds, textEqual, withinTolerance } from './crypto.ts';
+import { hmacHex } from './digest.ts';
 import { isObject, nonEmptyString, parseJsonObject } from './json.ts';
 import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
 export interface StripeSignatureHeader {
   timestamp: number | null;
-  v1: Buffer[];
+  /** The v1 signatures that are 64 hex digits, in lower case. */
+  v1: string[];
 }
 
 /**
@@ -20,7 +22,7 @@ export interface StripeSignatureHeader {
 export function parseStripeSignature(header: string): StripeSignatureHeader {
   let timestamp: number | null = null;
   let timestampSeen = false;
-  const v1: Buffer[] = [];
+  const v1: string[] = [];
   const n = header.length;
   for (let start = 0; start <= n; ) {
     let end = header.indexOf(',', start);
@@ -35,14 +37,20 @@ export function parseStripeSignature(header: string): StripeSignatureHeader {
         timestamp = timestampSeen && parsed !== timestamp ? null : parsed;
         timestampSeen = true;
       } else if (ke - ks === 2 && header.charCodeAt(ks) === 0x76 /* v */ && header.charCodeAt(ks + 1) === 0x31 /* 1 */ && ve - vs === 64) {
-        // Buffer.from stops at the first non-hex pair, so 32 bytes out means 64 valid hex digits in.
-        const bytes = Buffer.from(header.slice(vs, ve), 'hex');
-        if (bytes.length === 32) v1.push(bytes);
+        if (isHex(header, vs, ve)) v1.push(header.slice(vs, ve).toLowerCase());
       }
     }
     start = end + 1;
   }
   return { timestamp, v1 };
+}
+
+function isHex(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i) | 0x20; // folds A-F onto a-f; digits already have the bit
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
 }
 
 const WHITESPACE = /\s/;
@@ -60,8 +68,8 @@ function isSpace(code: number): boolean {
   return WHITESPACE.test(String.fromCharCode(code));
 }
 
-function signature(secret: string, timestamp: number, body: Buffer): Buffer {
-  return hmac('sha256', secret, `${timestamp}.`, body);
+function signature(secret: string, timestamp: number, body: Buffer): string {
+  return hmacHex('sha256', secret, [`${timestamp}.`, body]);
 }
 
 /** Stripe's event object, strictly: id and type non-empty strings, created an integer, data an object if present. */
@@ -85,7 +93,7 @@ export const stripe: Provider = {
     const parsed = parseStripeSignature(header);
     if (parsed.timestamp === null || parsed.v1.length === 0) return { ok: false, reason: 'malformed_signature' };
     const t = parsed.timestamp;
-    const label = findMatchingSecret(secrets, nowMs, (s) => signature(s.value, t, req.rawBody), parsed.v1);
+    const label = findMatchingSecret(secrets, nowMs, (s) => signature(s.value, t, req.rawBody), parsed.v1, textEqual);
     if (label === null) return { ok: false, reason: 'invalid_signature' };
     if (!withinTolerance(t, nowMs, options.toleranceSeconds)) return { ok: false, reason: 'timestamp_out_of_tolerance' };
     const event = readStripeEvent(req.rawBody);
@@ -95,7 +103,7 @@ export const stripe: Provider = {
 
   sign({ body, secret, timestamp }: SignInput): SignedOutput {
     const bytes = Buffer.from(body);
-    const v1 = signature(secret, timestamp, bytes).toString('hex');
+    const v1 = signature(secret, timestamp, bytes);
     return { headers: { 'stripe-signature': `t=${timestamp},v1=${v1}`, 'content-type': 'application/json' }, body: bytes };
   },
 };
