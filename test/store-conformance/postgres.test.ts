@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentHash, verifyEntries } from '../../src/audit/chain.ts';
 import { StorageUnavailableError } from '../../src/errors.ts';
+import { CHAIN_HEADS } from '../../src/store/postgres/audit.ts';
 import { makePostgresStore } from '../../src/store/postgres/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
 import { describeStoreConformance } from './conformance.ts';
@@ -61,6 +62,33 @@ describe('postgres specifics', () => {
       expect(verifyEntries(entries)).toMatchObject({ ok: true, entries: 2 });
     } finally {
       await Promise.all([store.close(), sql.end()]);
+    }
+  });
+
+  it('finds a chain head by reading one entry per source, however long the chain', async () => {
+    const { store, sql } = await emptyStoreWithClient();
+    try {
+      await sql.query(
+        `INSERT INTO audit_entries (source, position, event_id, content_hash, prev_hash, entry_hash, sealed_at)
+         SELECT src, n, src || '_' || n, 'c', 'p', 'h' || n, 0 FROM unnest(ARRAY['stripe', 'github']) src, generate_series(1, 3000) n`,
+      );
+      await sql.query('ANALYZE audit_entries');
+      const heads = await sql.query(CHAIN_HEADS, [['stripe', 'github', 'none']]);
+      // (This direct client reads bigint as text.)
+      expect(heads.rows.map((r) => `${r.source}:${r.position}:${r.entry_hash}`).sort()).toEqual(['github:3000:h3000', 'stripe:3000:h3000']);
+      const plan = (await sql.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${CHAIN_HEADS}`, [['stripe', 'github', 'none']])).rows[0]['QUERY PLAN'][0].Plan;
+      const scans: { rows: number; loops: number }[] = [];
+      const walk = (node: Record<string, unknown>) => {
+        if (node['Relation Name'] === 'audit_entries') scans.push({ rows: node['Actual Rows'] as number, loops: node['Actual Loops'] as number });
+        for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+      };
+      walk(plan);
+      expect(scans.length).toBeGreaterThan(0);
+      // Actual Rows is per loop: at most one entry read for each of the three sources.
+      for (const scan of scans) expect(scan.rows * scan.loops).toBeLessThanOrEqual(3);
+    } finally {
+      await sql.end();
+      await store.close();
     }
   });
 

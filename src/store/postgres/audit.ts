@@ -4,6 +4,13 @@ import { toAuditEntry } from '../rows.ts';
 import type { Store } from '../types.ts';
 import type { Db, Query } from './pool.ts';
 
+/**
+ * Each listed source's last entry, by one backward step on the primary key. (The DISTINCT ON it replaces read
+ * and sorted every entry of the source, 38 ms at 26k entries and on every round: sealing slowed as chains grew.)
+ */
+export const CHAIN_HEADS = `SELECT s.source, h.position, h.entry_hash FROM unnest($1::text[]) AS s (source)
+  CROSS JOIN LATERAL (SELECT position, entry_hash FROM audit_entries a WHERE a.source = s.source ORDER BY position DESC LIMIT 1) h`;
+
 async function seal(q: Query, limit: number, now: number): Promise<number> {
   // One sealer at a time across processes: each appends after the head it reads.
   await q("SELECT pg_advisory_xact_lock(hashtext('filab:audit'))");
@@ -31,11 +38,7 @@ async function seal(q: Query, limit: number, now: number): Promise<number> {
   if (!rows.length) return 0;
   const heads = new Map<string, { position: number; hash: string }>();
   const sources = [...new Set(rows.map((r) => r.source!))];
-  const found = await q<{ source: string; position: number; entry_hash: string }>(
-    `SELECT DISTINCT ON (source) source, position, entry_hash FROM audit_entries WHERE source = ANY($1::text[])
-     ORDER BY source, position DESC`,
-    [sources],
-  );
+  const found = await q<{ source: string; position: number; entry_hash: string }>(CHAIN_HEADS, [sources]);
   for (const h of found.rows) heads.set(h.source, { position: h.position, hash: h.entry_hash });
   const entries = rows.map((row) => {
     const source = row.source!;
