@@ -36,6 +36,13 @@ describe('one-shot digests', () => {
     }
   });
 
+  it('never mixes up a byte key with a text key that spells its base64', () => {
+    const bytes = Buffer.from('ABC');
+    for (const k of [bytes, bytes.toString('base64'), `\u0000${bytes.toString('base64')}`]) {
+      expect(hmacDigest('sha256', k, ['m']).equals(reference('sha256', k, ['m']))).toBe(true);
+    }
+  });
+
   it('matches the RFC 4231 test case 2 vector', () => {
     const mac = hmacDigest('sha256', 'Jefe', ['what do ya want ', 'for nothing?']).toString('hex');
     expect(mac).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');

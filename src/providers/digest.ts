@@ -28,13 +28,17 @@ interface PaddedKey {
   inner: Buffer;
   outer: Buffer;
 }
-// By algorithm, then by the key itself (text keys) or its base64 (byte keys): a secret string is the same object on
-// every request, so its lookup hashes nothing new.
-const padCache: Record<HashAlgorithm, Map<string, PaddedKey>> = { sha1: new Map(), sha256: new Map(), sha512: new Map() };
+// By algorithm, then by the key itself (text keys) or its base64 (byte keys, in their own map so no text key can
+// collide with one): a secret string is the same object on every request, so its lookup hashes nothing new.
+const padCache: Record<HashAlgorithm, { text: Map<string, PaddedKey>; bytes: Map<string, PaddedKey> }> = {
+  sha1: { text: new Map(), bytes: new Map() },
+  sha256: { text: new Map(), bytes: new Map() },
+  sha512: { text: new Map(), bytes: new Map() },
+};
 
 function paddedKey(algorithm: HashAlgorithm, key: string | Buffer): PaddedKey {
-  const cache = padCache[algorithm];
-  const cacheKey = typeof key === 'string' ? key : `\u0000${key.toString('base64')}`;
+  const cache = typeof key === 'string' ? padCache[algorithm].text : padCache[algorithm].bytes;
+  const cacheKey = typeof key === 'string' ? key : key.toString('base64');
   let pads = cache.get(cacheKey);
   if (pads) return pads;
   const block = BLOCK_BYTES[algorithm];
