@@ -21,6 +21,8 @@ interface Row extends LoadResult {
   scenario: string;
   peakRssMb: number;
   ratio: number | null;
+  /** req/s of the node:http baseline measured just before this row, at the same concurrency. */
+  baselineRps?: number;
   note?: string;
 }
 
@@ -74,20 +76,28 @@ const rows: Row[] = [];
 const notes: string[] = [];
 try {
   process.stderr.write(`bench: ${seconds}s per scenario after ${warmup}s warm-up, 64 connections\n`);
-  rows.push(await scenario('baseline node:http (2 KB POST -> 200)', BASELINE, {}));
+  // Every ingest row is compared with a baseline measured just before it at the same concurrency: on a shared
+  // machine the baseline drifts by tens of percent within minutes, and one baseline at the start would be
+  // compared with scenarios run up to two minutes later.
+  const againstBaseline = async (name: string, args: string[], env: Record<string, string>, replays = false, connections = 64) => {
+    const base = await scenario('baseline node:http (2 KB POST -> 200)', BASELINE, {}, false, connections);
+    const row = await scenario(name, args, env, replays, connections);
+    return { base, row: { ...row, baselineRps: base.rps, ratio: row.rps / base.rps } };
+  };
   const sqlite = (file: string, writerThread: boolean) => ({ STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_PATH: join(dir, file), SQLITE_WRITER_THREAD: writerThread ? '1' : '0' });
-  rows.push(await scenario('ingest, SQLite durable, unique, writer thread', [...FILAB, 'serve'], sqlite('unique-thread.db', true)));
-  rows.push(await scenario('ingest, SQLite durable, unique, on event loop', [...FILAB, 'serve'], sqlite('unique-loop.db', false)));
-  rows.push(await scenario('ingest, SQLite durable, half replays, writer thread', [...FILAB, 'serve'], sqlite('replays.db', true), true));
+  const first = await againstBaseline('ingest, SQLite durable, unique, writer thread', [...FILAB, 'serve'], sqlite('unique-thread.db', true));
+  rows.push({ ...first.base, ratio: 1 }, first.row);
+  rows.push((await againstBaseline('ingest, SQLite durable, unique, on event loop', [...FILAB, 'serve'], sqlite('unique-loop.db', false))).row);
+  rows.push((await againstBaseline('ingest, SQLite durable, half replays, writer thread', [...FILAB, 'serve'], sqlite('replays.db', true), true)).row);
   // Light load: one connection, one request at a time. Group commit must not delay a lone request.
-  rows.push(await scenario('light load (1 connection): node:http baseline', BASELINE, {}, false, 1));
-  rows.push(await scenario('light load (1 connection): SQLite durable ingest', [...FILAB, 'serve'], sqlite('light.db', true), false, 1));
-  const pgRow = await withPostgresDatabase((url) => scenario('ingest, PostgreSQL durable, unique events', [...FILAB, 'serve'], { STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_URL: url }));
+  rows.push((await againstBaseline('light load (1 connection): SQLite durable ingest', [...FILAB, 'serve'], sqlite('light.db', true), false, 1)).row);
+  const pgRow = await withPostgresDatabase(
+    async (url) => (await againstBaseline('ingest, PostgreSQL durable, unique events', [...FILAB, 'serve'], { STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_URL: url })).row,
+  );
   if (typeof pgRow === 'string') notes.push(`PostgreSQL ingest ${pgRow}`);
   else rows.push(pgRow);
-  // Each row is compared with the baseline at the same concurrency.
-  const light = (r: Row) => r.scenario.startsWith('light load');
-  for (const row of rows) row.ratio = row.rps / rows.find((b) => b.scenario.includes('baseline') && light(b) === light(row))!.rps;
+  // The SQLite row once more, now after its own fresh baseline, as the last scenario of the run.
+  rows.push((await againstBaseline('ingest, SQLite durable, unique, writer thread (again, last)', [...FILAB, 'serve'], sqlite('unique-thread-2.db', true))).row);
 
   process.stderr.write('bench: verification\n');
   const verify = benchVerify();
@@ -96,9 +106,12 @@ try {
   const soakResult = soak ? await soakRun(dir) : null;
 
   const fmt = (n: number, d = 0) => n.toFixed(d);
-  console.log('\n| scenario | req/s | p50 ms | p99 ms | max ms | errors | non-2xx | peak RSS MB | vs baseline |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.scenario} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${r.errors} | ${r.non2xx} | ${fmt(r.peakRssMb)} | ${fmt(r.ratio! * 100)}% |`);
+  console.log('\n| scenario | req/s | p50 ms | p99 ms | max ms | errors | non-2xx | peak RSS MB | baseline req/s | vs baseline |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    const base = r.baselineRps === undefined ? '' : fmt(r.baselineRps);
+    console.log(`| ${r.scenario} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${r.errors} | ${r.non2xx} | ${fmt(r.peakRssMb)} | ${base} | ${fmt(r.ratio! * 100)}% |`);
+  }
   console.log(`\nverification of a 2 KB Stripe event: ours ${fmt(verify.oursNs)} ns/op, stripe.webhooks.constructEvent ${fmt(verify.stripeNs)} ns/op (${fmt(verify.speedup, 2)}x faster)`);
   const sig = verify.signatureOnly;
   console.log(`signature check alone: ours ${fmt(sig.oursNs)} ns/op, stripe.webhooks.signature.verifyHeader ${fmt(sig.stripeNs)} ns/op (${fmt(sig.speedup, 2)}x faster)`);
