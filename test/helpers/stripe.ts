@@ -36,3 +36,12 @@ export async function postStripe(url: string, body: string | Buffer, options: { 
   }
   return { status: response.status, json: json as Record<string, unknown> | null, text, headers: response.headers };
 }
+
+/**
+ * POST a signed event to a server that is being stopped or killed. The timeout is for the client: now and then
+ * Node's fetch leaves a request whose connection was refused mid-shutdown pending forever, with no socket left
+ * open to the server (checked with `ss`). Such a request never reached the server, like any other refused one.
+ */
+export function postWhileStopping(url: string, signed: { headers: Record<string, string>; body: Buffer }): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: signed.headers, body: new Uint8Array(signed.body), signal: AbortSignal.timeout(10_000) });
+}

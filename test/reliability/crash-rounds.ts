@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startServerProcess } from '../helpers/child.ts';
-import { SECRET, signedStripe, stripeEvent } from '../helpers/stripe.ts';
+import { postWhileStopping, SECRET, signedStripe, stripeEvent } from '../helpers/stripe.ts';
 
 export interface RoundReport {
   round: number;
@@ -93,7 +93,7 @@ worker:
           const signed = signedStripe(stripeEvent({ id }));
           sent++;
           try {
-            const res = await fetch(`${server.url}/webhooks/stripe`, { method: 'POST', headers: signed.headers, body: new Uint8Array(signed.body) });
+            const res = await postWhileStopping(`${server.url}/webhooks/stripe`, signed);
             if (res.status === 200) acknowledged.push(id);
             await res.arrayBuffer();
           } catch {

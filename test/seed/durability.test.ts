@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { makeTempDir } from '../helpers/inbox.ts';
 import { startServerProcess } from '../helpers/child.ts';
-import { signedStripe, SECRET, stripeEvent } from '../helpers/stripe.ts';
+import { postWhileStopping, signedStripe, SECRET, stripeEvent } from '../helpers/stripe.ts';
 import { rmSync } from 'node:fs';
 
 const dir = makeTempDir();
@@ -29,7 +29,7 @@ it.each([
       const signed = signedStripe(stripeEvent({ id }));
       sent++;
       try {
-        const res = await fetch(`${server.url}/webhooks/provider`, { method: 'POST', headers: signed.headers, body: new Uint8Array(signed.body) });
+        const res = await postWhileStopping(`${server.url}/webhooks/provider`, signed);
         if (res.status === 200 && (await res.text()) === '{"status":"received"}') acknowledged.push(id);
       } catch {
         return; // the server is gone: anything unanswered was never acknowledged

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { makeTempDir } from '../helpers/inbox.ts';
 import { startServerProcess } from '../helpers/child.ts';
-import { signedStripe, SECRET, stripeEvent } from '../helpers/stripe.ts';
+import { postWhileStopping, signedStripe, SECRET, stripeEvent } from '../helpers/stripe.ts';
 
 const dir = makeTempDir();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,15 +17,7 @@ it('drains in-flight requests on SIGTERM and closes the database', async () => {
   const requests = ids.map(async (id) => {
     const signed = signedStripe(stripeEvent({ id }));
     try {
-      // The timeout is for the client: now and then Node's fetch leaves a request whose connection was refused
-      // mid-shutdown pending forever, with no socket left open to the server (seen with `ss`). That request
-      // never reached the server, like any other refused one (0).
-      const res = await fetch(`${server.url}/webhooks/provider`, {
-        method: 'POST',
-        headers: signed.headers,
-        body: new Uint8Array(signed.body),
-        signal: AbortSignal.timeout(10_000),
-      });
+      const res = await postWhileStopping(`${server.url}/webhooks/provider`, signed);
       return { id, status: res.status };
     } catch {
       return { id, status: 0 };
