@@ -89,7 +89,7 @@ export function findSecretWhere(
   return null;
 }
 
-/** Lower-case hex SHA-256: the event key of providers that send no event id, and Twilio's bodySHA256. */
+/** Lower-case hex SHA-256: every stored payload's digest, the event key of providers that send no event id, Twilio's bodySHA256. */
 export function sha256Hex(bytes: Buffer | string): string {
   return hashHex('sha256', bytes);
 }
