@@ -102,7 +102,10 @@ try {
   process.stderr.write('bench: verification\n');
   const verify = benchVerify();
   process.stderr.write('bench: deliveries\n');
-  const deliveries = await benchDeliveries(dir, quick ? 1000 : 5000, { DATABASE_PATH: join(dir, 'deliveries.db') });
+  const deliveryEvents = quick ? 1000 : 5000;
+  const deliveries = await benchDeliveries(dir, deliveryEvents, { DATABASE_PATH: join(dir, 'deliveries.db') });
+  const pgDeliveries = await withPostgresDatabase((url) => benchDeliveries(dir, deliveryEvents, { DATABASE_URL: url }));
+  if (typeof pgDeliveries === 'string') notes.push(`PostgreSQL deliveries ${pgDeliveries}`);
   const soakResult = soak ? await soakRun(dir) : null;
 
   const fmt = (n: number, d = 0) => n.toFixed(d);
@@ -115,13 +118,14 @@ try {
   console.log(`\nverification of a 2 KB Stripe event: ours ${fmt(verify.oursNs)} ns/op, stripe.webhooks.constructEvent ${fmt(verify.stripeNs)} ns/op (${fmt(verify.speedup, 2)}x faster)`);
   const sig = verify.signatureOnly;
   console.log(`signature check alone: ours ${fmt(sig.oursNs)} ns/op, stripe.webhooks.signature.verifyHeader ${fmt(sig.stripeNs)} ns/op (${fmt(sig.speedup, 2)}x faster)`);
-  console.log(
-    `worker deliveries to a local receiver: ${deliveries.deliveries} (${deliveries.events} events x 2 destinations) in ${fmt(deliveries.seconds, 2)} s = ${fmt(deliveries.perSecond)} deliveries/s in total, ${fmt(deliveries.perDestination.a!)} + ${fmt(deliveries.perDestination.b!)} per destination (one worker, concurrency 64, keep-alive)`,
-  );
+  const deliveryLine = (store: string, d: typeof deliveries) =>
+    `worker deliveries to a local receiver, ${store}: ${d.deliveries} (${d.events} events x 2 destinations) in ${fmt(d.seconds, 2)} s = ${fmt(d.perSecond)} deliveries/s in total, ${fmt(d.perDestination.a!)} + ${fmt(d.perDestination.b!)} per destination (one worker, concurrency 64, keep-alive)`;
+  console.log(deliveryLine('SQLite', deliveries));
+  if (typeof pgDeliveries !== 'string') console.log(deliveryLine('PostgreSQL', pgDeliveries));
   if (soakResult) console.log(`soak (60 s SQLite ingest at ${fmt(soakResult.rps)} req/s): RSS first 10 s ${fmt(soakResult.firstMb)} MB, last 10 s ${fmt(soakResult.lastMb)} MB, peak ${fmt(soakResult.peakMb)} MB`);
   for (const note of notes) console.log(note);
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${fmt(totalmem() / 2 ** 30, 1)} GiB, node ${process.version}`);
-  console.log(JSON.stringify({ seconds, rows, verify, deliveries, soak: soakResult, notes }));
+  console.log(JSON.stringify({ seconds, rows, verify, deliveries, pgDeliveries: typeof pgDeliveries === 'string' ? null : pgDeliveries, soak: soakResult, notes }));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
