@@ -52,6 +52,39 @@ export function deliveryContract(open: OpenStore): void {
       expect(dead.items).toMatchObject([{ id: first!.id, source: 'stripe', eventKey: event.eventKey, status: 'dead' }]);
     });
 
+    it('attempts finished at once are recorded as if one after another; a lost lease among them records nothing', async () => {
+      const store = await open();
+      const events = Array.from({ length: 5 }, () => newEvent({ destinations: ['dest', 'other'] }));
+      await store.insertEvents(events);
+      const destinations = [
+        { name: 'dest', maxInFlight: 10 },
+        { name: 'other', maxInFlight: 10 },
+      ];
+      const claimed = await store.claimDeliveries(claimOptions({ limit: 20, destinations }));
+      expect(claimed).toHaveLength(10);
+      const on = (destination: string, event: number) => claimed.find((d) => d.destination === destination && d.eventId === events[event]!.id)!.id;
+      // Completed in the same tick: stores that record a tick's attempts together must give each its own answer.
+      const kept = await Promise.all([
+        store.completeAttempt(attempt(on('dest', 0), { kind: 'retry', nextAttemptAt: 2_100_000 }, { startedAt: 2_000_100 })),
+        store.completeAttempt(attempt(on('dest', 1), { kind: 'retry', nextAttemptAt: 2_100_000 }, { startedAt: 2_000_200 })),
+        store.completeAttempt(attempt(on('dest', 2), { kind: 'delivered' }, { startedAt: 2_000_300 })),
+        store.completeAttempt(attempt(on('dest', 3), { kind: 'dead' }, { startedAt: 2_000_400 })),
+        store.completeAttempt(attempt(on('dest', 4), { kind: 'delivered' }, { workerId: 'worker-b' })),
+        ...events.map((_, i) => store.completeAttempt(attempt(on('other', i), { kind: 'delivered' }, { startedAt: 2_000_500 }))),
+      ]);
+      expect(kept).toEqual([true, true, true, true, false, true, true, true, true, true]);
+      // One failure after the last success: the streak is 1, as recording them one by one would leave it.
+      const states = await store.listDestinationStates();
+      expect(states).toMatchObject([
+        { name: 'dest', failureStreak: 1, lastSuccessAt: 2_000_312, lastFailureAt: 2_000_412 },
+        { name: 'other', failureStreak: 0, lastSuccessAt: 2_000_512 },
+      ]);
+      const statuses = await Promise.all(events.map(async (e) => (await store.getEvent(e.id))!.status));
+      expect(statuses).toEqual(['failed', 'failed', 'delivered', 'dead', 'received']);
+      const lost = (await store.getEvent(events[4]!.id))!.deliveries.find((d) => d.destination === 'dest')!;
+      expect(lost).toMatchObject({ status: 'pending', attemptCount: 0, attempts: [] });
+    });
+
     it('requeue: a bulk retry restarts the schedule; a manual replay is one extra attempt that restores on failure', async () => {
       const store = await open();
       const [a, b, c] = [newEvent({ destinations: ['dest'] }), newEvent({ destinations: ['dest'] }), newEvent({ destinations: ['dest'] })];

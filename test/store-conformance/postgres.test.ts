@@ -6,7 +6,7 @@ import { CHAIN_HEADS } from '../../src/store/postgres/audit.ts';
 import { makePostgresStore } from '../../src/store/postgres/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
 import { describeStoreConformance } from './conformance.ts';
-import { newEvent } from './fixtures.ts';
+import { attempt, claimOptions, newEvent } from './fixtures.ts';
 
 let db: TestDatabase;
 /** Our own connection to the test database, to empty it between tests. */
@@ -89,6 +89,34 @@ describe('postgres specifics', () => {
     } finally {
       await sql.end();
       await store.close();
+    }
+  });
+
+  it('two processes recording attempts of the same events at once never deadlock', async () => {
+    const { store: a, sql } = await emptyStoreWithClient();
+    const b = await makePostgresStore({ url: db.url, poolSize: 2 });
+    try {
+      for (let round = 0; round < 3; round++) {
+        const events = Array.from({ length: 30 }, () => newEvent({ destinations: ['left', 'right'] }));
+        await a.insertEvents(events);
+        const now = 2_000_000 + round * 1_000_000;
+        const mine = await a.claimDeliveries(claimOptions({ now, workerId: 'worker-a', limit: 30, destinations: [{ name: 'left', maxInFlight: 30 }] }));
+        const theirs = await b.claimDeliveries(claimOptions({ now, workerId: 'worker-b', limit: 30, destinations: [{ name: 'right', maxInFlight: 30 }] }));
+        expect([mine.length, theirs.length]).toEqual([30, 30]);
+        // Each process records its half in one transaction; both lock the same 30 event rows, and the second
+        // finishes its attempts in the opposite order: taken in arrival order, the locks would cross.
+        const kept = await Promise.all([
+          ...mine.map((d) => a.completeAttempt(attempt(d.id, { kind: 'delivered' }, { workerId: 'worker-a', startedAt: now }))),
+          ...[...theirs].reverse().map((d) => b.completeAttempt(attempt(d.id, { kind: 'delivered' }, { workerId: 'worker-b', startedAt: now }))),
+        ]);
+        expect(kept.every((k) => k)).toBe(true);
+        const statuses = await sql.query('SELECT status, count(*)::int AS n FROM events WHERE id = ANY($1) GROUP BY status', [events.map((e) => e.id)]);
+        expect(statuses.rows).toEqual([{ status: 'delivered', n: 30 }]);
+      }
+    } finally {
+      await sql.end();
+      await a.close();
+      await b.close();
     }
   });
 

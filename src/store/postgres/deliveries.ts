@@ -6,6 +6,7 @@
  * SKIP LOCKED keeps them off rows another transaction (a completing attempt, a requeue) is changing.
  */
 import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter } from '../types.ts';
+import { toStorageError } from './errors.ts';
 import { DUE_CHANNEL, type Db, type Query } from './pool.ts';
 import { makeWhere } from '../rows.ts';
 
@@ -36,6 +37,26 @@ const DUE = `SELECT d.id, d.event_id, d.destination, d.attempt_count, d.schedule
       SELECT 1 FROM deliveries p WHERE p.destination = d.destination AND p.ordering_key = d.ordering_key
         AND p.status IN ('pending', 'failed') AND (p.seq < d.seq OR p.lease_expires_at > $2)))
   ORDER BY d.next_attempt_at, d.seq LIMIT $3 FOR UPDATE OF d SKIP LOCKED`;
+
+/**
+ * One destination's outcomes of a group, applied as the attempts one by one would have: a success resets the
+ * streak to the failures after it, failures alone add to it. $2/$3 are the last success/failure time or null.
+ */
+const RECORD_STREAK = `INSERT INTO destination_states (name, last_success_at, last_failure_at, failure_streak) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (name) DO UPDATE SET
+    last_success_at = coalesce(excluded.last_success_at, destination_states.last_success_at),
+    last_failure_at = coalesce(excluded.last_failure_at, destination_states.last_failure_at),
+    failure_streak = CASE WHEN excluded.last_success_at IS NULL THEN destination_states.failure_streak + excluded.failure_streak
+                          ELSE excluded.failure_streak END`;
+
+interface StreakChange {
+  lastSuccessAt: number | null;
+  lastFailureAt: number | null;
+  /** Failures since the group's last success (all of them when it has none). */
+  failures: number;
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 const LEASE_COLUMNS = 'attempt_count = attempt_count + 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = $2';
 const FINISH = {
@@ -101,17 +122,18 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
     return claimed;
   }
 
-  async function complete(q: Query, result: AttemptResult): Promise<boolean> {
-    const owner = await q<{ event_id: string }>('SELECT event_id FROM deliveries WHERE id = $1 AND lease_owner = $2', [result.deliveryId, result.workerId]);
-    if (!owner.rows[0]) return false;
-    await q(LOCK_EVENTS, [[owner.rows[0].event_id]]);
-    // Checked again under the lock: the lease may have moved to another worker meanwhile.
+  /**
+   * Record one attempt whose event row the group already locked. Returns what the group must apply after every
+   * attempt (its destination's streak change, its event to recompute), or null when the lease moved on.
+   */
+  async function recordAttempt(q: Query, result: AttemptResult): Promise<{ destination: string; eventId: string; at: number } | null> {
+    // Checked under the event lock: the lease may have moved to another worker meanwhile.
     const held = await q<{ event_id: string; destination: string; attempt_count: number; manual: boolean }>(
       'SELECT event_id, destination, attempt_count, manual FROM deliveries WHERE id = $1 AND lease_owner = $2 FOR UPDATE',
       [result.deliveryId, result.workerId],
     );
     const row = held.rows[0];
-    if (!row) return false;
+    if (!row) return null;
     const now = result.startedAt + result.durationMs;
     await q(
       `INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_snippet, manual)
@@ -123,16 +145,69 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
     const params: unknown[] = outcome.kind === 'delivered' ? [result.deliveryId, now] : [result.deliveryId, now, error];
     if (outcome.kind === 'retry') params.push(outcome.nextAttemptAt);
     await q(FINISH[outcome.kind], params);
-    await q(
-      outcome.kind === 'delivered'
-        ? `INSERT INTO destination_states (name, last_success_at, failure_streak) VALUES ($1, $2, 0)
-           ON CONFLICT (name) DO UPDATE SET last_success_at = excluded.last_success_at, failure_streak = 0`
-        : `INSERT INTO destination_states (name, last_failure_at, failure_streak) VALUES ($1, $2, 1)
-           ON CONFLICT (name) DO UPDATE SET last_failure_at = excluded.last_failure_at, failure_streak = destination_states.failure_streak + 1`,
-      [row.destination, now],
-    );
-    await q(RECOMPUTE_EVENT_STATUS, [[row.event_id]]);
-    return true;
+    return { destination: row.destination, eventId: row.event_id, at: now };
+  }
+
+  /**
+   * The attempts finished in one tick, recorded in one transaction (one commit, one sync). Locks are taken in one
+   * fixed order, so worker processes recording at once cannot deadlock: every event row first (sorted by id),
+   * then each delivery row under its event, then the destination rows (sorted by name) at the end. Each attempt
+   * runs in a savepoint: one that fails undoes only itself.
+   */
+  async function completeGroup(q: Query, results: AttemptResult[]): Promise<Settled<boolean>[]> {
+    const owners = await q<{ event_id: string }>('SELECT DISTINCT event_id FROM deliveries WHERE id = ANY($1::text[])', [results.map((r) => r.deliveryId)]);
+    if (owners.rows.length) await q(LOCK_EVENTS, [owners.rows.map((r) => r.event_id)]);
+    const streaks = new Map<string, StreakChange>();
+    const events = new Set<string>();
+    const settled: Settled<boolean>[] = [];
+    for (const result of results) {
+      await q('SAVEPOINT attempt');
+      try {
+        const recorded = await recordAttempt(q, result);
+        await q('RELEASE SAVEPOINT attempt');
+        if (recorded) {
+          events.add(recorded.eventId);
+          const change = streaks.get(recorded.destination) ?? { lastSuccessAt: null, lastFailureAt: null, failures: 0 };
+          if (result.outcome.kind === 'delivered') Object.assign(change, { lastSuccessAt: recorded.at, failures: 0 });
+          else Object.assign(change, { lastFailureAt: recorded.at, failures: change.failures + 1 });
+          streaks.set(recorded.destination, change);
+        }
+        settled.push({ ok: true, value: recorded !== null });
+      } catch (error) {
+        await q('ROLLBACK TO SAVEPOINT attempt');
+        settled.push({ ok: false, error });
+      }
+    }
+    for (const [name, change] of [...streaks].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      await q(RECORD_STREAK, [name, change.lastSuccessAt, change.lastFailureAt, change.failures]);
+    }
+    if (events.size) await q(RECOMPUTE_EVENT_STATUS, [[...events]]);
+    return settled;
+  }
+
+  // Attempts finishing while a group is being recorded wait for the next one: one group in flight per process.
+  let waiting: { result: AttemptResult; resolve(kept: boolean): void; reject(err: unknown): void }[] = [];
+  let recording = false;
+  async function recordWaiting(): Promise<void> {
+    if (recording || waiting.length === 0) return;
+    recording = true;
+    const calls = waiting;
+    waiting = [];
+    try {
+      const settled = await db.tx((q) => completeGroup(q, calls.map((c) => c.result)));
+      settled.forEach((s, i) => (s.ok ? calls[i]!.resolve(s.value) : calls[i]!.reject(toStorageError(s.error))));
+    } catch (err) {
+      // The transaction failed as a whole (the connection, the server): nothing of it was recorded.
+      for (const call of calls) call.reject(err);
+    } finally {
+      recording = false;
+      if (waiting.length) setImmediate(() => void recordWaiting());
+    }
+  }
+  function completeAttempt(result: AttemptResult): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      if (waiting.push({ result, resolve, reject }) === 1) setImmediate(() => void recordWaiting());
+    });
   }
 
   async function requeue(q: Query, filter: RequeueFilter): Promise<number> {
@@ -182,7 +257,7 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
 
   return {
     claimDeliveries: (options: ClaimOptions) => db.tx((q) => claim(q, options)),
-    completeAttempt: (result: AttemptResult) => db.tx((q) => complete(q, result)),
+    completeAttempt,
     releaseLeases: (workerId: string) =>
       thenWake(
         db.tx(async (q) => {
