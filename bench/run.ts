@@ -53,6 +53,9 @@ async function withPostgresDatabase<T>(fn: (url: string) => Promise<T>): Promise
     return `skipped: ${(err as Error).message.split('\n')[0]}`;
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    // Dropping a database makes PostgreSQL checkpoint, flushing what the scenario wrote: wait for that here, or
+    // its disk writes land in the next scenario's syncs (the SQLite row after it saw p99 29-33 ms instead of 16-22).
+    await admin.query('CHECKPOINT').catch(() => {});
     await admin.end();
   }
 }
