@@ -5,6 +5,7 @@
  * the count of live leases they read cannot be raced past max_in_flight by another process; FOR UPDATE
  * SKIP LOCKED keeps them off rows another transaction (a completing attempt, a requeue) is changing.
  */
+import { groupPerTick, type Settled } from '../group-per-tick.ts';
 import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter } from '../types.ts';
 import { toStorageError } from './errors.ts';
 import { DUE_CHANNEL, type Db, type Query } from './pool.ts';
@@ -55,8 +56,6 @@ interface StreakChange {
   /** Failures since the group's last success (all of them when it has none). */
   failures: number;
 }
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 const LEASE_COLUMNS = 'attempt_count = attempt_count + 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = $2';
 const FINISH = {
@@ -175,7 +174,7 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
         settled.push({ ok: true, value: recorded !== null });
       } catch (error) {
         await q('ROLLBACK TO SAVEPOINT attempt');
-        settled.push({ ok: false, error });
+        settled.push({ ok: false, error: toStorageError(error) });
       }
     }
     for (const [name, change] of [...streaks].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -185,30 +184,8 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
     return settled;
   }
 
-  // Attempts finishing while a group is being recorded wait for the next one: one group in flight per process.
-  let waiting: { result: AttemptResult; resolve(kept: boolean): void; reject(err: unknown): void }[] = [];
-  let recording = false;
-  async function recordWaiting(): Promise<void> {
-    if (recording || waiting.length === 0) return;
-    recording = true;
-    const calls = waiting;
-    waiting = [];
-    try {
-      const settled = await db.tx((q) => completeGroup(q, calls.map((c) => c.result)));
-      settled.forEach((s, i) => (s.ok ? calls[i]!.resolve(s.value) : calls[i]!.reject(toStorageError(s.error))));
-    } catch (err) {
-      // The transaction failed as a whole (the connection, the server): nothing of it was recorded.
-      for (const call of calls) call.reject(err);
-    } finally {
-      recording = false;
-      if (waiting.length) setImmediate(() => void recordWaiting());
-    }
-  }
-  function completeAttempt(result: AttemptResult): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      if (waiting.push({ result, resolve, reject }) === 1) setImmediate(() => void recordWaiting());
-    });
-  }
+  // Attempts finishing while a group is being recorded form the next group: one in flight per process.
+  const completeAttempt = groupPerTick((results: AttemptResult[]) => db.tx((q) => completeGroup(q, results)));
 
   async function requeue(q: Query, filter: RequeueFilter): Promise<number> {
     const where = makeWhere();
