@@ -14,41 +14,37 @@ const db = openSqlite(path, { autoCheckpointPages });
 const events = makeSqliteEvents(db);
 const audit = makeSqliteAudit(db);
 
-type InsertRequest = { id: number; batch: EncodedBatch; events?: StorableEvent[] };
-type Request = InsertRequest | { id: number; seal: { limit: number; now: number } };
+type Request = { id: number; batch: EncodedBatch } | { id: number; seal: { limit: number; now: number } };
+/** A batch decoded as it arrived, waiting for the commit that will hold it. */
+type Queued = { id: number; events: StorableEvent[] };
 
 /** Most events merged into one transaction: keeps one commit's latency (and a failure's reach) bounded. */
 const MERGE_MAX_EVENTS = 1024;
-let queued: InsertRequest[] = [];
+let queued: Queued[] = [];
 
 // Batches that arrive while a commit syncs wait in the port; they are then committed together, in one
 // transaction and one fsync. Each batch still gets exactly its own outcomes, and a failed commit fails
 // every batch in it (each answers 503; none was acknowledged).
 function commitQueued(): void {
   while (queued.length > 0) {
-    const group: InsertRequest[] = [];
+    const group: Queued[] = [];
     let size = 0;
-    while (queued.length > 0 && (size === 0 || size + eventsOf(queued[0]!).length <= MERGE_MAX_EVENTS)) {
+    while (queued.length > 0 && (size === 0 || size + queued[0]!.events.length <= MERGE_MAX_EVENTS)) {
       const next = queued.shift()!;
       group.push(next);
-      size += eventsOf(next).length;
+      size += next.events.length;
     }
     try {
-      const outcomes = events.insertEventsSync(group.flatMap(eventsOf));
+      const outcomes = events.insertEventsSync(group.flatMap((r) => r.events));
       let offset = 0;
       for (const r of group) {
-        const n = eventsOf(r).length;
-        parentPort!.postMessage({ id: r.id, result: outcomes.slice(offset, offset + n) });
-        offset += n;
+        parentPort!.postMessage({ id: r.id, result: outcomes.slice(offset, offset + r.events.length) });
+        offset += r.events.length;
       }
     } catch (err) {
       for (const r of group) reply(r.id, err);
     }
   }
-}
-
-function eventsOf(request: InsertRequest): StorableEvent[] {
-  return (request.events ??= decodeBatch(request.batch));
 }
 
 function reply(id: number, err: unknown): void {
@@ -65,7 +61,7 @@ parentPort!.on('message', async (message: Request | 'close') => {
     return;
   }
   if ('batch' in message) {
-    if (queued.push(message) === 1) setImmediate(commitQueued);
+    if (queued.push({ id: message.id, events: decodeBatch(message.batch) }) === 1) setImmediate(commitQueued);
     return;
   }
   try {
