@@ -8,7 +8,7 @@
  * Changing one stored byte of an event, or removing/reordering an entry, breaks the chain at that point.
  */
 import { createHash } from 'node:crypto';
-import { hashHex, hashPartsHex } from '../providers/digest.ts';
+import { hashHex, hashPartsHex } from '../digest.ts';
 
 export const GENESIS = '0'.repeat(64);
 

@@ -1,6 +1,6 @@
 /** Shared building blocks for provider schemes: HMAC, constant-time comparison, secret expiry. */
 import { timingSafeEqual } from 'node:crypto';
-import { hashHex, hmacDigest, type HashAlgorithm } from './digest.ts';
+import { hashHex, hmacDigest, type HashAlgorithm } from '../digest.ts';
 import type { SecretRef } from './types.ts';
 
 export type HmacAlgorithm = HashAlgorithm;

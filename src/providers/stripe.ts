@@ -4,7 +4,7 @@
  * Event key: body `id`; type: body `type`. Timestamp must be within +/- tolerance.
  */
 import { findMatchingSecret, parseUnixSeconds, textEqual, withinTolerance } from './crypto.ts';
-import { hmacHex } from './digest.ts';
+import { hmacHex } from '../digest.ts';
 import { isObject, nonEmptyString, parseJsonObject } from './json.ts';
 import type { Provider, SecretRef, SignInput, SignedOutput, VerifyResult } from './types.ts';
 

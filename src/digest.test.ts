@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { textEqual } from './crypto.ts';
+import { textEqual } from './providers/crypto.ts';
 import { hashHex, hashPartsHex, hmacDigest, hmacHex, type HashAlgorithm } from './digest.ts';
 
 const algorithms: HashAlgorithm[] = ['sha1', 'sha256', 'sha512'];
