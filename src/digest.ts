@@ -1,6 +1,7 @@
 /**
  * Hashes and HMACs for every hot path: provider signatures, payload digests, the audit chain, outbound signing.
- * Under OpenSSL 3 every createHash/createHmac fetches its algorithm anew: on this project's machines that costs 1.2-2.4 us per object, more than hashing a 2 KB body (~1.3 us).
+ * Under OpenSSL 3 every createHash/createHmac fetches its algorithm anew: on this project's machines that costs
+ * 1.2-2.4 us per object, more than hashing a 2 KB body (~1.3 us).
  * `crypto.hash` (Node >= 20.12) is one call with the algorithm cached, so short messages cost little more than
  * their bytes. HMAC is built on it from its definition (RFC 2104):
  *   HMAC(K, m) = H((K0 ^ opad) || H((K0 ^ ipad) || m)), K0 = K padded to the block size (hashed first if longer).
