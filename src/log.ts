@@ -51,16 +51,43 @@ export function makeLogger(level: string, options: LoggerOptions | boolean = {})
   return destination ? pino(settings, destination) : pino(settings);
 }
 
+type ParentLog = { child(bindings: object): Log; isLevelEnabled?(level: string): boolean };
+
 /**
  * A child logger made on first use. The ingest fast path makes one per request, and pino's child() (bindings
  * serialised, redaction set up) cost more than a percent of the event loop under load, mostly for requests
- * that never log at the configured level.
+ * that never log at the configured level. A class, not closures: under tsx every named closure made per
+ * request also costs a defineProperty for its name.
  */
-export function lazyChild(parent: { child(bindings: object): Log; isLevelEnabled?(level: string): boolean }, bindings: object): Log {
-  let child: Log | undefined;
-  const at = (level: keyof Log) => (obj: object, msg?: string) => {
-    if (parent.isLevelEnabled?.(level) === false) return;
-    (child ??= parent.child(bindings))[level](obj, msg);
-  };
-  return { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') };
+export function lazyChild(parent: ParentLog, bindings: object): Log {
+  return new LazyChild(parent, bindings);
+}
+
+class LazyChild implements Log {
+  #child: Log | undefined;
+  readonly #parent: ParentLog;
+  readonly #bindings: object;
+
+  constructor(parent: ParentLog, bindings: object) {
+    this.#parent = parent;
+    this.#bindings = bindings;
+  }
+
+  info(obj: object, msg?: string): void {
+    this.#write('info', obj, msg);
+  }
+  warn(obj: object, msg?: string): void {
+    this.#write('warn', obj, msg);
+  }
+  error(obj: object, msg?: string): void {
+    this.#write('error', obj, msg);
+  }
+  debug(obj: object, msg?: string): void {
+    this.#write('debug', obj, msg);
+  }
+
+  #write(level: keyof Log, obj: object, msg?: string): void {
+    if (this.#parent.isLevelEnabled?.(level) === false) return;
+    (this.#child ??= this.#parent.child(this.#bindings))[level](obj, msg);
+  }
 }

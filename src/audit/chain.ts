@@ -31,20 +31,15 @@ export function contentHash(content: AuditContent): string {
  * The text fields go to the hash as one string (the same bytes as field by field, far fewer calls).
  */
 export function contentHashWithDigest(content: Omit<AuditContent, 'payload'>, payloadDigest: Buffer): string {
-  let text = '';
-  const field = (value: string) => {
-    text += `${Buffer.byteLength(value, 'utf8')}:${value}`;
-  };
-  field(content.source);
-  field(content.eventKey);
-  field(String(content.receivedAt));
   const names = Object.keys(content.headers).sort();
-  field(String(names.length));
-  for (const name of names) {
-    field(name);
-    field(content.headers[name]!);
-  }
+  let text = field(content.source) + field(content.eventKey) + field(String(content.receivedAt)) + field(String(names.length));
+  for (const name of names) text += field(name) + field(content.headers[name]!);
   return hashPartsHex('sha256', [text, `${payloadDigest.length}:`, payloadDigest]);
+}
+
+/** One length-prefixed field: `<UTF-8 byte length>:<value>`. */
+function field(value: string): string {
+  return `${Buffer.byteLength(value, 'utf8')}:${value}`;
 }
 
 export function entryHash(previous: string, content: string): string {

@@ -45,45 +45,66 @@ export function makeFastIngest(options: FastIngestOptions): FastIngest {
     if (Number(length) > route.source.maxBodyBytes || req.rawHeaders.length / 2 > options.maxHeaderCount || options.isClosing()) return false;
 
     const { source, provider } = route;
-    const requestId = options.nextRequestId();
-    const log = lazyChild(deps.log, { reqId: requestId });
-    const started = process.hrtime.bigint();
-    const finish = (answer: IngestAnswer, retryAfter?: number) => {
-      deps.metrics.ingestLatency.observe({ source: source.name }, Number(process.hrtime.bigint() - started) / 1e9);
-      const headers: Record<string, string | number> = {
-        'x-request-id': requestId,
-        'content-type': withCharset(answer.contentType),
-        'content-length': Buffer.byteLength(answer.body),
-      };
-      if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
-      // Shutting down: this answer is the connection's last, or server.close() would wait on a keep-alive socket.
-      if (options.isClosing()) headers.connection = 'close';
-      res.writeHead(answer.status, headers).end(answer.body);
-    };
-    const refuse = (error: ApiError) => {
-      deps.metrics.ingestRequests.inc({ source: source.name, outcome: error.code });
-      if (error.status >= 500) log.error({ err: error }, error.code);
-      finish({ status: error.status, contentType: 'application/json', body: JSON.stringify(error.body()) }, error.retryAfterSeconds);
-    };
-
+    const exchange = new Exchange(options, res, source, options.nextRequestId());
     const wait = limiter ? limiter.take(req.socket.remoteAddress ?? '') : 0;
     if (wait > 0) {
       req.resume(); // drain the body so the connection stays usable
-      refuse(new ApiError('rate_limited', undefined, wait));
+      exchange.refuse(new ApiError('rate_limited', undefined, wait));
       return true;
     }
     readBody(req, Number(length), (rawBody) => {
       const signed: SignedRequest = { headers: req.headers as SignedRequest['headers'], rawBody, url: `http://${req.headers.host ?? ''}${req.url}` };
-      handleWebhook({ ...deps, log }, source, provider, signed)
-        .then(finish, (err: unknown) => refuse(err instanceof ApiError ? err : Object.assign(new ApiError('internal_error'), { cause: err })))
+      handleWebhook({ ...deps, log: exchange.log }, source, provider, signed)
+        .then(
+          (answer) => exchange.answer(answer),
+          (err: unknown) => exchange.refuse(err instanceof ApiError ? err : Object.assign(new ApiError('internal_error'), { cause: err })),
+        )
         // Writing the answer itself failed: nothing more can be said on this socket, and nothing may go unhandled.
         .catch((err: unknown) => {
-          log.error({ err }, 'could not write the ingest answer');
+          exchange.log.error({ err }, 'could not write the ingest answer');
           res.destroy();
         });
     });
     return true;
   };
+}
+
+/**
+ * One request on the fast path and how to answer it. A class rather than closures made per request: under tsx
+ * each named closure also costs a defineProperty for its name.
+ */
+class Exchange {
+  readonly log: Log;
+  readonly #started = process.hrtime.bigint();
+
+  constructor(
+    private readonly options: FastIngestOptions,
+    private readonly res: ServerResponse,
+    private readonly source: SourceConfig,
+    private readonly requestId: string,
+  ) {
+    this.log = lazyChild(options.deps.log, { reqId: requestId });
+  }
+
+  answer(answer: IngestAnswer, retryAfter?: number): void {
+    const seconds = Number(process.hrtime.bigint() - this.#started) / 1e9;
+    this.options.deps.metrics.ingestLatency.observe({ source: this.source.name }, seconds);
+    const headers: Record<string, string | number> = {
+      'x-request-id': this.requestId,
+      'content-type': withCharset(answer.contentType),
+      'content-length': Buffer.byteLength(answer.body),
+    };
+    if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
+    // Shutting down: this answer is the connection's last, or server.close() would wait on a keep-alive socket.
+    if (this.options.isClosing()) headers.connection = 'close';
+    this.res.writeHead(answer.status, headers).end(answer.body);
+  }
+
+  refuse(error: ApiError): void {
+    this.options.deps.metrics.ingestRequests.inc({ source: this.source.name, outcome: error.code });
+    if (error.status >= 500) this.log.error({ err: error }, error.code);
+    this.answer({ status: error.status, contentType: 'application/json', body: JSON.stringify(error.body()) }, error.retryAfterSeconds);
+  }
 }
 
 /** The path Fastify would route: no query string, one trailing slash ignored. */

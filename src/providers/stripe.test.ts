@@ -89,6 +89,20 @@ describe('stripe provider', () => {
     }
   });
 
+  it('reads the header in the form Stripe sends (the fast path) exactly as the reference does, near misses included (property)', () => {
+    const digits = fc.string({ unit: fc.constantFrom('0', '1', '7', '9', 'x', ' '), minLength: 0, maxLength: 17 });
+    const hex = fc.string({ unit: fc.constantFrom('0', '9', 'a', 'f', 'A', 'F', 'g', ' '), minLength: 62, maxLength: 66 });
+    const suffix = fc.constantFrom('', ',', ` ,v1=${'b'.repeat(64)}`, ',v0=00');
+    fc.assert(
+      fc.property(digits, fc.constantFrom(',v1=', ', v1=', ',v0=', ',V1='), hex, suffix, (ts, scheme, sig, rest) => {
+        const header = `t=${ts}${scheme}${sig}${rest}`;
+        expect(parseStripeSignature(header)).toEqual(referenceParse(header));
+      }),
+      { numRuns: 5000 },
+    );
+    expect(parseStripeSignature(`t=0001700000000,v1=${'a'.repeat(64)}`)).toEqual({ timestamp: 1_700_000_000, v1: ['a'.repeat(64)] });
+  });
+
   it('never throws and never verifies on arbitrary headers (property)', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), fc.uint8Array({ maxLength: 64 }), (header, raw) => {
