@@ -58,18 +58,43 @@ interface StreakChange {
 }
 
 const LEASE_COLUMNS = 'attempt_count = attempt_count + 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = $2';
-const FINISH = {
-  delivered: `UPDATE deliveries SET status = 'delivered', next_attempt_at = NULL, last_error = NULL, manual = false,
+/** How an attempt finishes its delivery, by outcome: $1 delivery id, $2 now, $3 error, $4 next attempt time. */
+const FINISH_SET = {
+  delivered: `status = 'delivered', next_attempt_at = NULL, last_error = NULL, manual = false,
     replay_prev_status = NULL, replay_prev_next_attempt_at = NULL, schedule_step = schedule_step + (CASE WHEN manual THEN 0 ELSE 1 END),
-    ${LEASE_COLUMNS} WHERE id = $1`,
-  retry: `UPDATE deliveries SET status = 'failed', next_attempt_at = $4, last_error = $3, schedule_step = schedule_step + 1,
-    ${LEASE_COLUMNS} WHERE id = $1`,
-  dead: `UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, last_error = $3, manual = false,
+    ${LEASE_COLUMNS}`,
+  retry: `status = 'failed', next_attempt_at = $4, last_error = $3, schedule_step = schedule_step + 1, ${LEASE_COLUMNS}`,
+  dead: `status = 'dead', next_attempt_at = NULL, last_error = $3, manual = false,
     replay_prev_status = NULL, replay_prev_next_attempt_at = NULL, schedule_step = schedule_step + (CASE WHEN manual THEN 0 ELSE 1 END),
-    ${LEASE_COLUMNS} WHERE id = $1`,
-  restore: `UPDATE deliveries SET status = coalesce(replay_prev_status, 'dead'), next_attempt_at = replay_prev_next_attempt_at,
+    ${LEASE_COLUMNS}`,
+  restore: `status = coalesce(replay_prev_status, 'dead'), next_attempt_at = replay_prev_next_attempt_at,
     last_error = $3, manual = false, replay_prev_status = NULL, replay_prev_next_attempt_at = NULL,
-    ${LEASE_COLUMNS} WHERE id = $1`,
+    ${LEASE_COLUMNS}`,
+};
+
+/**
+ * One statement per attempt: the delivery row is locked and checked to be still leased by this worker (the lease
+ * may have moved to another worker meanwhile), the attempt row takes the attempt number and replay flag read
+ * under that lock, and the delivery is finished as FINISH_SET says. Nothing is written, and no row returned,
+ * when the lease moved on. The attempt's own parameters follow the finish's ($1..$finishParams).
+ */
+function recordAttemptSql(set: string, finishParams: number): string {
+  const p = (i: number) => `$${finishParams + i}`;
+  return `WITH held AS (
+      SELECT id AS held_id, event_id AS held_event, destination AS held_destination, attempt_count AS held_count, manual AS held_manual
+      FROM deliveries WHERE id = $1 AND lease_owner = ${p(1)} FOR UPDATE),
+    recorded AS (
+      INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_snippet, manual)
+      SELECT ${p(2)}, held_id, held_count + 1, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, held_manual FROM held)
+    UPDATE deliveries SET ${set} FROM held WHERE deliveries.id = held_id
+    RETURNING held_event AS event_id, held_destination AS destination`;
+}
+
+const RECORD_ATTEMPT = {
+  delivered: recordAttemptSql(FINISH_SET.delivered, 2),
+  retry: recordAttemptSql(FINISH_SET.retry, 4),
+  dead: recordAttemptSql(FINISH_SET.dead, 3),
+  restore: recordAttemptSql(FINISH_SET.restore, 3),
 };
 
 export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
@@ -82,7 +107,7 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
     const order = [...options.destinations.slice(start), ...options.destinations.slice(0, start)];
     // Lock every destination first, in one fixed order: claimers taking them in rotated order would deadlock.
     for (const name of options.destinations.map((d) => d.name).sort()) {
-      await q("SELECT pg_advisory_xact_lock(hashtext('filab:claim:' || $1))", [name]);
+      await q("SELECT pg_advisory_xact_lock(hashtext('filab:claim:' || $1))", [name], 'filab_claim_lock');
     }
     for (const destination of order) {
       if (claimed.length >= options.limit) break;
@@ -90,17 +115,19 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
         `SELECT coalesce((SELECT disabled FROM destination_states WHERE name = $1), false) AS disabled,
                 (SELECT count(*) FROM deliveries WHERE destination = $1 AND lease_expires_at > $2) AS in_flight`,
         [destination.name, options.now],
+        'filab_claim_room',
       );
       const { disabled, in_flight } = state.rows[0]!;
       const room = Math.min(options.limit - claimed.length, destination.maxInFlight - in_flight);
       if (disabled || room <= 0) continue;
+      // Not prepared: a custom plan per call suits its ordering-key subquery best.
       const due = await q(DUE, [destination.name, options.now, room]);
       if (!due.rows.length) continue;
-      await q('UPDATE deliveries SET lease_owner = $1, lease_expires_at = $2 WHERE id = ANY($3::text[])', [
-        options.workerId,
-        options.now + options.leaseMs,
-        due.rows.map((r) => r.id),
-      ]);
+      await q(
+        'UPDATE deliveries SET lease_owner = $1, lease_expires_at = $2 WHERE id = ANY($3::text[])',
+        [options.workerId, options.now + options.leaseMs, due.rows.map((r) => r.id)],
+        'filab_lease',
+      );
       for (const row of due.rows) {
         claimed.push({
           id: row.id as string,
@@ -122,29 +149,28 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
   }
 
   /**
-   * Record one attempt whose event row the group already locked. Returns what the group must apply after every
-   * attempt (its destination's streak change, its event to recompute), or null when the lease moved on.
+   * Record one attempt whose event row the group already locked: one statement (one round trip) checks that the
+   * lease is still this worker's, inserts the attempt and finishes the delivery. Returns what the group must apply
+   * after every attempt (its destination's streak change, its event to recompute), or null when the lease moved on.
    */
   async function recordAttempt(q: Query, result: AttemptResult): Promise<{ destination: string; eventId: string; at: number } | null> {
-    // Checked under the event lock: the lease may have moved to another worker meanwhile.
-    const held = await q<{ event_id: string; destination: string; attempt_count: number; manual: boolean }>(
-      'SELECT event_id, destination, attempt_count, manual FROM deliveries WHERE id = $1 AND lease_owner = $2 FOR UPDATE',
-      [result.deliveryId, result.workerId],
-    );
-    const row = held.rows[0];
-    if (!row) return null;
     const now = result.startedAt + result.durationMs;
-    await q(
-      `INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_snippet, manual)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [result.attemptId, result.deliveryId, row.attempt_count + 1, result.startedAt, result.durationMs, result.statusCode, result.error, result.responseSnippet, row.manual],
-    );
     const { outcome } = result;
     const error = outcome.kind === 'delivered' ? null : (result.error ?? (result.statusCode !== null ? `HTTP ${result.statusCode}` : 'failed'));
-    const params: unknown[] = outcome.kind === 'delivered' ? [result.deliveryId, now] : [result.deliveryId, now, error];
-    if (outcome.kind === 'retry') params.push(outcome.nextAttemptAt);
-    await q(FINISH[outcome.kind], params);
-    return { destination: row.destination, eventId: row.event_id, at: now };
+    const finishParams: unknown[] = outcome.kind === 'delivered' ? [result.deliveryId, now] : [result.deliveryId, now, error];
+    if (outcome.kind === 'retry') finishParams.push(outcome.nextAttemptAt);
+    const recorded = await q<{ event_id: string; destination: string }>(RECORD_ATTEMPT[outcome.kind], [
+      ...finishParams,
+      result.workerId,
+      result.attemptId,
+      result.startedAt,
+      result.durationMs,
+      result.statusCode,
+      result.error,
+      result.responseSnippet,
+    ], `filab_record_${outcome.kind}`);
+    const row = recorded.rows[0];
+    return row ? { destination: row.destination, eventId: row.event_id, at: now } : null;
   }
 
   /**
@@ -154,8 +180,12 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
    * runs in a savepoint: one that fails undoes only itself.
    */
   async function completeGroup(q: Query, results: AttemptResult[]): Promise<Settled<boolean>[]> {
-    const owners = await q<{ event_id: string }>('SELECT DISTINCT event_id FROM deliveries WHERE id = ANY($1::text[])', [results.map((r) => r.deliveryId)]);
-    if (owners.rows.length) await q(LOCK_EVENTS, [owners.rows.map((r) => r.event_id)]);
+    const owners = await q<{ event_id: string }>(
+      'SELECT DISTINCT event_id FROM deliveries WHERE id = ANY($1::text[])',
+      [results.map((r) => r.deliveryId)],
+      'filab_attempt_events',
+    );
+    if (owners.rows.length) await q(LOCK_EVENTS, [owners.rows.map((r) => r.event_id)], 'filab_lock_events');
     const streaks = new Map<string, StreakChange>();
     const events = new Set<string>();
     const settled: Settled<boolean>[] = [];
@@ -178,9 +208,9 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
       }
     }
     for (const [name, change] of [...streaks].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      await q(RECORD_STREAK, [name, change.lastSuccessAt, change.lastFailureAt, change.failures]);
+      await q(RECORD_STREAK, [name, change.lastSuccessAt, change.lastFailureAt, change.failures], 'filab_record_streak');
     }
-    if (events.size) await q(RECOMPUTE_EVENT_STATUS, [[...events]]);
+    if (events.size) await q(RECOMPUTE_EVENT_STATUS, [[...events]], 'filab_recompute_status');
     return settled;
   }
 
