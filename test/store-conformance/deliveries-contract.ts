@@ -85,6 +85,26 @@ export function deliveryContract(open: OpenStore): void {
       expect(lost).toMatchObject({ status: 'pending', attemptCount: 0, attempts: [] });
     });
 
+    it('an attempt that cannot be recorded fails alone; the others finished in the same tick are recorded', async () => {
+      const store = await open();
+      const events = Array.from({ length: 3 }, () => newEvent({ destinations: ['dest'] }));
+      await store.insertEvents(events);
+      const claimed = await store.claimDeliveries(claimOptions({ limit: 10, destinations: [{ name: 'dest', maxInFlight: 10 }] }));
+      const of = (event: number) => claimed.find((d) => d.eventId === events[event]!.id)!.id;
+      // The second reuses the first's attempt id: its insert breaks the attempts table's primary key.
+      const results = await Promise.allSettled([
+        store.completeAttempt(attempt(of(0), { kind: 'delivered' }, { attemptId: 'att_taken' })),
+        store.completeAttempt(attempt(of(1), { kind: 'delivered' }, { attemptId: 'att_taken' })),
+        store.completeAttempt(attempt(of(2), { kind: 'delivered' })),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      const statuses = await Promise.all(events.map(async (e) => (await store.getEvent(e.id))!.status));
+      expect(statuses).toEqual(['delivered', 'received', 'delivered']);
+      const failed = (await store.getEvent(events[1]!.id))!.deliveries[0]!;
+      expect(failed).toMatchObject({ status: 'pending', attemptCount: 0, attempts: [] });
+      expect((await store.listDestinationStates())[0]).toMatchObject({ name: 'dest', failureStreak: 0 });
+    });
+
     it('requeue: a bulk retry restarts the schedule; a manual replay is one extra attempt that restores on failure', async () => {
       const store = await open();
       const [a, b, c] = [newEvent({ destinations: ['dest'] }), newEvent({ destinations: ['dest'] }), newEvent({ destinations: ['dest'] })];

@@ -7,6 +7,7 @@
  */
 import { groupPerTick, type Settled } from '../group-per-tick.ts';
 import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter } from '../types.ts';
+import { StorageUnavailableError } from '../../errors.ts';
 import { toStorageError } from './errors.ts';
 import { DUE_CHANNEL, type Db, type Query } from './pool.ts';
 import { makeWhere } from '../rows.ts';
@@ -97,6 +98,19 @@ const RECORD_ATTEMPT = {
   restore: recordAttemptSql(FINISH_SET.restore, 3),
 };
 
+/** Run one step in a savepoint: if it fails, only its own writes are undone and the transaction goes on. */
+async function inSavepoint<T>(q: Query, step: () => Promise<T>): Promise<Settled<T>> {
+  await q('SAVEPOINT attempt');
+  try {
+    const value = await step();
+    await q('RELEASE SAVEPOINT attempt');
+    return { ok: true, value };
+  } catch (error) {
+    await q('ROLLBACK TO SAVEPOINT attempt');
+    return { ok: false, error: toStorageError(error) };
+  }
+}
+
 export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
   let rotation = 0;
 
@@ -176,10 +190,11 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
   /**
    * The attempts finished in one tick, recorded in one transaction (one commit, one sync). Locks are taken in one
    * fixed order, so worker processes recording at once cannot deadlock: every event row first (sorted by id),
-   * then each delivery row under its event, then the destination rows (sorted by name) at the end. Each attempt
-   * runs in a savepoint: one that fails undoes only itself.
+   * then each delivery row under its event, then the destination rows (sorted by name) at the end.
+   * With `isolate`, each attempt runs in a savepoint, so one that fails undoes only itself; without, any failure
+   * fails the whole group (see completeAttempt).
    */
-  async function completeGroup(q: Query, results: AttemptResult[]): Promise<Settled<boolean>[]> {
+  async function completeGroup(q: Query, results: AttemptResult[], isolate: boolean): Promise<Settled<boolean>[]> {
     const owners = await q<{ event_id: string }>(
       'SELECT DISTINCT event_id FROM deliveries WHERE id = ANY($1::text[])',
       [results.map((r) => r.deliveryId)],
@@ -190,22 +205,20 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
     const events = new Set<string>();
     const settled: Settled<boolean>[] = [];
     for (const result of results) {
-      await q('SAVEPOINT attempt');
-      try {
-        const recorded = await recordAttempt(q, result);
-        await q('RELEASE SAVEPOINT attempt');
-        if (recorded) {
-          events.add(recorded.eventId);
-          const change = streaks.get(recorded.destination) ?? { lastSuccessAt: null, lastFailureAt: null, failures: 0 };
-          if (result.outcome.kind === 'delivered') Object.assign(change, { lastSuccessAt: recorded.at, failures: 0 });
-          else Object.assign(change, { lastFailureAt: recorded.at, failures: change.failures + 1 });
-          streaks.set(recorded.destination, change);
-        }
-        settled.push({ ok: true, value: recorded !== null });
-      } catch (error) {
-        await q('ROLLBACK TO SAVEPOINT attempt');
-        settled.push({ ok: false, error: toStorageError(error) });
+      const attempt = isolate ? await inSavepoint(q, () => recordAttempt(q, result)) : { ok: true as const, value: await recordAttempt(q, result) };
+      if (!attempt.ok) {
+        settled.push(attempt);
+        continue;
       }
+      const recorded = attempt.value;
+      if (recorded) {
+        events.add(recorded.eventId);
+        const change = streaks.get(recorded.destination) ?? { lastSuccessAt: null, lastFailureAt: null, failures: 0 };
+        if (result.outcome.kind === 'delivered') Object.assign(change, { lastSuccessAt: recorded.at, failures: 0 });
+        else Object.assign(change, { lastFailureAt: recorded.at, failures: change.failures + 1 });
+        streaks.set(recorded.destination, change);
+      }
+      settled.push({ ok: true, value: recorded !== null });
     }
     for (const [name, change] of [...streaks].sort(([a], [b]) => (a < b ? -1 : 1))) {
       await q(RECORD_STREAK, [name, change.lastSuccessAt, change.lastFailureAt, change.failures], 'filab_record_streak');
@@ -214,8 +227,17 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
     return settled;
   }
 
-  // Attempts finishing while a group is being recorded form the next group: one in flight per process.
-  const completeAttempt = groupPerTick((results: AttemptResult[]) => db.tx((q) => completeGroup(q, results)));
+  /**
+   * Attempts finishing while a group is being recorded form the next group: one in flight per process. A group
+   * is first recorded without savepoints (one round trip per attempt instead of three); if one of its attempts
+   * fails, the group is recorded again with one savepoint per attempt, so only the attempt at fault fails. When
+   * the database itself is unavailable (connection, timeout), the group fails at once: a second try would too.
+   */
+  const completeAttempt = groupPerTick((results: AttemptResult[]) =>
+    db
+      .tx((q) => completeGroup(q, results, false))
+      .catch((err: unknown) => (err instanceof StorageUnavailableError ? Promise.reject(err) : db.tx((q) => completeGroup(q, results, true)))),
+  );
 
   async function requeue(q: Query, filter: RequeueFilter): Promise<number> {
     const where = makeWhere();
