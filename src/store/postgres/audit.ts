@@ -11,13 +11,15 @@ import type { Db, Query } from './pool.ts';
 export const CHAIN_HEADS = `SELECT s.source, h.position, h.entry_hash FROM unnest($1::text[]) AS s (source)
   CROSS JOIN LATERAL (SELECT position, entry_hash FROM audit_entries a WHERE a.source = s.source ORDER BY position DESC LIMIT 1) h`;
 
+// Its statements are prepared once per connection: the sealer runs them every few milliseconds under load.
 async function seal(q: Query, limit: number, now: number): Promise<number> {
   // One sealer at a time across processes: each appends after the head it reads.
-  await q("SELECT pg_advisory_xact_lock(hashtext('filab:audit'))");
+  await q("SELECT pg_advisory_xact_lock(hashtext('filab:audit'))", [], 'filab_audit_lock');
   // Ingest queued each event with its content hash; only rows queued by older versions need the event itself.
   const { rows } = await q<{ pending_seq: number; id: string; source: string | null; content_hash: string | null }>(
     'SELECT seq AS pending_seq, event_id AS id, source, content_hash FROM audit_pending ORDER BY seq LIMIT $1',
     [limit],
+    'filab_audit_pending',
   );
   const legacy = rows.filter((r) => r.content_hash === null || r.source === null);
   if (legacy.length) {
@@ -38,7 +40,7 @@ async function seal(q: Query, limit: number, now: number): Promise<number> {
   if (!rows.length) return 0;
   const heads = new Map<string, { position: number; hash: string }>();
   const sources = [...new Set(rows.map((r) => r.source!))];
-  const found = await q<{ source: string; position: number; entry_hash: string }>(CHAIN_HEADS, [sources]);
+  const found = await q<{ source: string; position: number; entry_hash: string }>(CHAIN_HEADS, [sources], 'filab_chain_heads');
   for (const h of found.rows) heads.set(h.source, { position: h.position, hash: h.entry_hash });
   const entries = rows.map((row) => {
     const source = row.source!;
@@ -52,8 +54,9 @@ async function seal(q: Query, limit: number, now: number): Promise<number> {
      SELECT source, position, event_id, content_hash, prev_hash, entry_hash, $7
      FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t (source, position, event_id, content_hash, prev_hash, entry_hash)`,
     [entries.map((e) => e.source), entries.map((e) => e.position), entries.map((e) => e.eventId), entries.map((e) => e.content), entries.map((e) => e.prev), entries.map((e) => e.hash), now],
+    'filab_audit_append',
   );
-  await q('DELETE FROM audit_pending WHERE seq = ANY($1::bigint[])', [rows.map((r) => r.pending_seq)]);
+  await q('DELETE FROM audit_pending WHERE seq = ANY($1::bigint[])', [rows.map((r) => r.pending_seq)], 'filab_audit_unpend');
   return rows.length;
 }
 
