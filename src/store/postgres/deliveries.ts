@@ -7,7 +7,6 @@
  */
 import { groupPerTick, type Settled } from '../group-per-tick.ts';
 import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter } from '../types.ts';
-import { StorageUnavailableError } from '../../errors.ts';
 import { toStorageError } from './errors.ts';
 import { DUE_CHANNEL, type Db, type Query } from './pool.ts';
 import { makeWhere } from '../rows.ts';
@@ -229,14 +228,12 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
 
   /**
    * Attempts finishing while a group is being recorded form the next group: one in flight per process. A group
-   * is first recorded without savepoints (one round trip per attempt instead of three); if one of its attempts
-   * fails, the group is recorded again with one savepoint per attempt, so only the attempt at fault fails. When
-   * the database itself is unavailable (connection, timeout), the group fails at once: a second try would too.
+   * is first recorded without savepoints (one round trip per attempt instead of three); if anything fails, the
+   * group is recorded again with one savepoint per attempt, so that only an attempt at fault fails (a lock wait
+   * that timed out on one delivery row included), as if each had been recorded on its own.
    */
   const completeAttempt = groupPerTick((results: AttemptResult[]) =>
-    db
-      .tx((q) => completeGroup(q, results, false))
-      .catch((err: unknown) => (err instanceof StorageUnavailableError ? Promise.reject(err) : db.tx((q) => completeGroup(q, results, true)))),
+    db.tx((q) => completeGroup(q, results, false)).catch(() => db.tx((q) => completeGroup(q, results, true))),
   );
 
   async function requeue(q: Query, filter: RequeueFilter): Promise<number> {
