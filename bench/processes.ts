@@ -1,5 +1,5 @@
 /** Servers under test run as child processes, so the load generator never shares their event loop. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,33 @@ export interface Child {
   /** Peak resident set size so far (VmHWM), MB. */
   peakRssMb(): number;
   rssMb(): number;
+  /** CPU time the process has used so far, all its threads, user + system, ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
+}
+
+// /proc/<pid>/stat counts CPU time in clock ticks: 100 a second on Linux unless the kernel says otherwise.
+let ticksPerSecond: number | undefined;
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+function procCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which may itself hold spaces: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+  } catch {
+    return 0;
+  }
 }
 
 function procStatus(pid: number, field: string): number {
@@ -61,6 +87,7 @@ export async function startChild(args: string[], env: Record<string, string>, re
     url,
     peakRssMb: () => procStatus(child.pid!, 'VmHWM'),
     rssMb: () => procStatus(child.pid!, 'VmRSS'),
+    cpuMs: () => procCpuMs(child.pid!),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -20,6 +20,8 @@ const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
 interface Row extends LoadResult {
   scenario: string;
   peakRssMb: number;
+  /** CPU the server process used per request during the measured run, all its threads (not PostgreSQL's own). */
+  serverCpuUs: number;
   ratio: number | null;
   /** req/s of the node:http baseline measured just before this row, at the same concurrency. */
   baselineRps?: number;
@@ -30,8 +32,10 @@ async function scenario(name: string, args: string[], env: Record<string, string
   const child = await startChild(args, env);
   try {
     await runLoad(child.url, warmup, { replays, connections });
+    const cpuBefore = child.cpuMs();
     const result = await runLoad(child.url, seconds, { replays, connections });
-    return { scenario: name, ...result, peakRssMb: child.peakRssMb(), ratio: null };
+    const serverCpuUs = ((child.cpuMs() - cpuBefore) * 1000) / Math.max(result.requests, 1);
+    return { scenario: name, ...result, peakRssMb: child.peakRssMb(), serverCpuUs, ratio: null };
   } finally {
     await child.stop();
   }
@@ -112,11 +116,12 @@ try {
   const soakResult = soak ? await soakRun(dir) : null;
 
   const fmt = (n: number, d = 0) => n.toFixed(d);
-  console.log('\n| scenario | req/s | p50 ms | p99 ms | max ms | errors | non-2xx | peak RSS MB | baseline req/s | vs baseline |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  // server CPU: what the process under test used per request, all threads; the load generator shares the cores.
+  console.log('\n| scenario | req/s | p50 ms | p99 ms | max ms | errors | non-2xx | peak RSS MB | server CPU us/req | baseline req/s | vs baseline |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const base = r.baselineRps === undefined ? '' : fmt(r.baselineRps);
-    console.log(`| ${r.scenario} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${r.errors} | ${r.non2xx} | ${fmt(r.peakRssMb)} | ${base} | ${fmt(r.ratio! * 100)}% |`);
+    console.log(`| ${r.scenario} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${r.errors} | ${r.non2xx} | ${fmt(r.peakRssMb)} | ${fmt(r.serverCpuUs)} | ${base} | ${fmt(r.ratio! * 100)}% |`);
   }
   console.log(`\nverification of a 2 KB Stripe event: ours ${fmt(verify.oursNs)} ns/op, stripe.webhooks.constructEvent ${fmt(verify.stripeNs)} ns/op (${fmt(verify.speedup, 2)}x faster)`);
   const sig = verify.signatureOnly;
