@@ -103,12 +103,12 @@ const outerScratch: Record<HashAlgorithm, Buffer> = {
 };
 
 /** HMAC of the concatenated parts (strings as UTF-8). */
-export function hmacDigest(algorithm: HashAlgorithm, key: string | Buffer, parts: readonly (string | Buffer)[]): Buffer {
+export function hmac(algorithm: HashAlgorithm, key: string | Buffer, ...parts: (string | Buffer)[]): Buffer {
   return Buffer.from(hmacAs(algorithm, key, parts, 'binary'), 'latin1');
 }
 
 /** The same HMAC as lower-case hex, for schemes that send hex: compared as text, no bytes are made at all. */
-export function hmacHex(algorithm: HashAlgorithm, key: string | Buffer, parts: readonly (string | Buffer)[]): string {
+export function hmacHex(algorithm: HashAlgorithm, key: string | Buffer, ...parts: (string | Buffer)[]): string {
   return hmacAs(algorithm, key, parts, 'hex');
 }
 

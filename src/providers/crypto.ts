@@ -1,14 +1,10 @@
 /** Shared building blocks for provider schemes: HMAC, constant-time comparison, secret expiry. */
 import { timingSafeEqual } from 'node:crypto';
-import { hashHex, hmacDigest, type HashAlgorithm } from '../digest.ts';
+import { hashHex } from '../digest.ts';
 import type { SecretRef } from './types.ts';
 
-export type HmacAlgorithm = HashAlgorithm;
-
-/** HMAC of the concatenated parts; one-shot where the runtime allows (see digest.ts). */
-export function hmac(algorithm: HmacAlgorithm, key: string | Buffer, ...parts: (string | Buffer)[]): Buffer {
-  return hmacDigest(algorithm, key, parts);
-}
+/** HMAC of the concatenated parts, one-shot where the runtime allows: defined in digest.ts, used by every scheme. */
+export { hmac } from '../digest.ts';
 
 /** Constant-time equality of two byte strings; different lengths are unequal (length is not secret). */
 export function bytesEqual(a: Buffer, b: Buffer): boolean {

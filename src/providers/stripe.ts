@@ -97,7 +97,7 @@ function isSpace(code: number): boolean {
 }
 
 function signature(secret: string, timestamp: number, body: Buffer): string {
-  return hmacHex('sha256', secret, [`${timestamp}.`, body]);
+  return hmacHex('sha256', secret, `${timestamp}.`, body);
 }
 
 /**

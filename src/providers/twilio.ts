@@ -11,7 +11,8 @@
  * Type: 'message' (MessageSid/SmsSid), 'call' (CallSid), a JSON body's string `type`, else 'twilio.webhook'.
  */
 import { z } from 'zod';
-import { bytesEqual, findSecretWhere, hmac, parseBase64Digest, sha256Hex, type HmacAlgorithm } from './crypto.ts';
+import type { HashAlgorithm } from '../digest.ts';
+import { bytesEqual, findSecretWhere, hmac, parseBase64Digest, sha256Hex } from './crypto.ts';
 import { decodeUtf8, nonEmptyString, parseJsonObject } from './json.ts';
 import { bodyHashKey, header, headerToken } from './request.ts';
 import { queryParams, signedTwilioUrl, twilioUrlCandidates } from './twilio-url.ts';
@@ -23,7 +24,7 @@ export const twilioOptions = z.object({
 });
 
 /** The algorithm named in the settings header; absent means the legacy HMAC_SHA1; unknown is null. */
-export function twilioAlgorithm(settings: string | undefined): HmacAlgorithm | null {
+export function twilioAlgorithm(settings: string | undefined): HashAlgorithm | null {
   for (const part of (settings ?? '').split(',')) {
     const eq = part.indexOf('=');
     if (eq < 0 || part.slice(0, eq).trim() !== 'algorithm') continue;
