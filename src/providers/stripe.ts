@@ -39,10 +39,7 @@ function parseCanonical(header: string): StripeSignatureHeader | null {
     if (digit < 0 || digit > 9) return null;
     timestamp = timestamp * 10 + digit;
   }
-  for (let i = comma + 4; i < header.length; i++) {
-    const c = header.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return null;
-  }
+  if (!isHex(header, comma + 4, header.length, false)) return null;
   return { timestamp, v1: [header.slice(comma + 4)] };
 }
 
@@ -65,7 +62,7 @@ function parseItems(header: string): StripeSignatureHeader {
         timestamp = timestampSeen && parsed !== timestamp ? null : parsed;
         timestampSeen = true;
       } else if (ke - ks === 2 && header.charCodeAt(ks) === 0x76 /* v */ && header.charCodeAt(ks + 1) === 0x31 /* 1 */ && ve - vs === 64) {
-        if (isHex(header, vs, ve)) v1.push(header.slice(vs, ve).toLowerCase());
+        if (isHex(header, vs, ve, true)) v1.push(header.slice(vs, ve).toLowerCase());
       }
     }
     start = end + 1;
@@ -73,9 +70,11 @@ function parseItems(header: string): StripeSignatureHeader {
   return { timestamp, v1 };
 }
 
-function isHex(text: string, from: number, to: number): boolean {
+/** Whether text[from, to) is all hex digits: lower case only, or either case. */
+function isHex(text: string, from: number, to: number, anyCase: boolean): boolean {
+  const fold = anyCase ? 0x20 : 0; // 0x20 folds A-F onto a-f; digits already have the bit
   for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i) | 0x20; // folds A-F onto a-f; digits already have the bit
+    const c = text.charCodeAt(i) | fold;
     if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
   }
   return true;
