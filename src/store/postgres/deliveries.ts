@@ -90,12 +90,16 @@ function recordAttemptSql(set: string, finishParams: number): string {
     RETURNING held_event AS event_id, held_destination AS destination`;
 }
 
-const RECORD_ATTEMPT = {
-  delivered: recordAttemptSql(FINISH_SET.delivered, 2),
-  retry: recordAttemptSql(FINISH_SET.retry, 4),
-  dead: recordAttemptSql(FINISH_SET.dead, 3),
-  restore: recordAttemptSql(FINISH_SET.restore, 3),
-};
+type FinishKind = keyof typeof FINISH_SET;
+
+/** Per outcome: the statement, and how many of the finish values ($1 id, $2 now, $3 error, $4 next) its SET uses. */
+const RECORD_ATTEMPT = Object.fromEntries(
+  Object.entries(FINISH_SET).map(([kind, set]) => {
+    // A statement may not leave a parameter number unused, so each takes the finish values up to its highest.
+    const finishParams = Math.max(2, ...[...set.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+    return [kind, { sql: recordAttemptSql(set, finishParams), finishParams }];
+  }),
+) as Record<FinishKind, { sql: string; finishParams: number }>;
 
 /** Run one step in a savepoint: if it fails, only its own writes are undone and the transaction goes on. */
 async function inSavepoint<T>(q: Query, step: () => Promise<T>): Promise<Settled<T>> {
@@ -170,10 +174,10 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
     const now = result.startedAt + result.durationMs;
     const { outcome } = result;
     const error = outcome.kind === 'delivered' ? null : (result.error ?? (result.statusCode !== null ? `HTTP ${result.statusCode}` : 'failed'));
-    const finishParams: unknown[] = outcome.kind === 'delivered' ? [result.deliveryId, now] : [result.deliveryId, now, error];
-    if (outcome.kind === 'retry') finishParams.push(outcome.nextAttemptAt);
-    const recorded = await q<{ event_id: string; destination: string }>(RECORD_ATTEMPT[outcome.kind], [
-      ...finishParams,
+    const { sql, finishParams } = RECORD_ATTEMPT[outcome.kind];
+    const finishValues = [result.deliveryId, now, error, outcome.kind === 'retry' ? outcome.nextAttemptAt : null];
+    const recorded = await q<{ event_id: string; destination: string }>(sql, [
+      ...finishValues.slice(0, finishParams),
       result.workerId,
       result.attemptId,
       result.startedAt,
