@@ -95,8 +95,17 @@ export function withinTolerance(timestampSeconds: number, nowMs: number, toleran
   return Math.abs(nowMs - timestampSeconds * 1000) <= toleranceSeconds * 1000;
 }
 
-/** A plain decimal integer of at most 15 digits (no sign, no exponent, no spaces), else null. */
-export function parseUnixSeconds(text: string | undefined): number | null {
-  if (text === undefined || !/^\d{1,15}$/.test(text)) return null;
-  return Number(text);
+/**
+ * A plain decimal integer of at most 15 digits (no sign, no exponent, no spaces), else null. Reads text[from, to)
+ * when given, so a header parser need not cut the substring out first.
+ */
+export function parseUnixSeconds(text: string | undefined, from = 0, to = text?.length ?? 0): number | null {
+  if (text === undefined || to - from < 1 || to - from > 15) return null;
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const digit = text.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return null;
+    value = value * 10 + digit;
+  }
+  return value;
 }
