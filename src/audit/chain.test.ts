@@ -70,6 +70,6 @@ describe('audit chain', () => {
     };
     const expected = 'dabf529d108b420fd1ea5b936e3a81c1a408e740ee07cca7ced01b68e035cfbd';
     expect(contentHash(content)).toBe(expected);
-    expect(contentHashWithDigest(content, createHash('sha256').update(content.payload).digest())).toBe(expected);
+    expect(contentHashWithDigest(content, createHash('sha256').update(content.payload).digest('hex'))).toBe(expected);
   });
 });

@@ -7,7 +7,6 @@
  * events: a pruned event's entry keeps its content_hash as a checkpoint, so the chain still verifies.
  * Changing one stored byte of an event, or removing/reordering an entry, breaks the chain at that point.
  */
-import { createHash } from 'node:crypto';
 import { hashHex, hashPartsHex } from '../digest.ts';
 
 export const GENESIS = '0'.repeat(64);
@@ -22,15 +21,16 @@ export interface AuditContent {
 
 /** Canonical, unambiguous encoding: length-prefixed fields, headers sorted by name. */
 export function contentHash(content: AuditContent): string {
-  return contentHashWithDigest(content, createHash('sha256').update(content.payload).digest());
+  return contentHashWithDigest(content, hashHex('sha256', content.payload));
 }
 
 /**
- * The same hash from the payload's SHA-256, which ingest computes once anyway: sealing in the insert
+ * The same hash from the payload's SHA-256 as stored (hex), which ingest computes once anyway: sealing in the insert
  * transaction then neither re-reads nor re-hashes payloads. Verification always hashes the stored payload.
  * The text fields go to the hash as one string (the same bytes as field by field, far fewer calls).
  */
-export function contentHashWithDigest(content: Omit<AuditContent, 'payload'>, payloadDigest: Buffer): string {
+export function contentHashWithDigest(content: Omit<AuditContent, 'payload'>, payloadSha256Hex: string): string {
+  const payloadDigest = Buffer.from(payloadSha256Hex, 'hex');
   const names = Object.keys(content.headers).sort();
   let text = field(content.source) + field(content.eventKey) + field(String(content.receivedAt)) + field(String(names.length));
   for (const name of names) text += field(name) + field(content.headers[name]!);

@@ -24,6 +24,6 @@ export function toStorable(e: NewEvent): StorableEvent {
     payloadSha256: e.payloadSha256,
     secretLabel: e.secretLabel,
     deliveries: e.deliveries,
-    contentHash: contentHashWithDigest(e, Buffer.from(e.payloadSha256, 'hex')),
+    contentHash: contentHashWithDigest(e, e.payloadSha256),
   };
 }

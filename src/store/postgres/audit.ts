@@ -33,7 +33,7 @@ async function seal(q: Query, limit: number, now: number): Promise<number> {
       row.source = e.source;
       row.content_hash = contentHashWithDigest(
         { source: e.source, eventKey: e.event_key, receivedAt: e.received_at, headers: JSON.parse(e.headers) as Record<string, string> },
-        Buffer.from(e.payload_sha256, 'hex'),
+        e.payload_sha256,
       );
     }
   }

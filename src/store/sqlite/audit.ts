@@ -63,7 +63,7 @@ export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'sealAudit' | 'auditS
       source: row.source,
       contentHash: contentHashWithDigest(
         { source: row.source, eventKey: row.event_key, receivedAt: row.received_at, headers: JSON.parse(row.headers) as Record<string, string> },
-        Buffer.from(row.payload_sha256, 'hex'),
+        row.payload_sha256,
       ),
     }));
     appendToChains(items, now);
