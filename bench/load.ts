@@ -3,6 +3,8 @@
  * optionally half of them replays of an earlier event.
  */
 import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { stripe } from '../src/providers/stripe.ts';
 
 export const SECRET = 'whsec_bench_secret_5c2e9a';
@@ -24,7 +26,13 @@ export interface LoadResult {
   non2xx: number;
 }
 
-export async function runLoad(url: string, seconds: number, options: { replays?: boolean; path?: string; connections?: number } = {}): Promise<LoadResult> {
+export interface LoadOptions {
+  replays?: boolean;
+  path?: string;
+  connections?: number;
+}
+
+export async function runLoad(url: string, seconds: number, options: LoadOptions = {}): Promise<LoadResult> {
   const run = `${process.pid}_${Date.now()}`;
   let previous: { body: string; signature: string } | null = null;
   const result = await autocannon({
@@ -59,4 +67,39 @@ export async function runLoad(url: string, seconds: number, options: { replays?:
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
   };
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * runLoad in a fresh child process (load-client.ts), so no scenario's load generator carries an earlier one's
+ * heap. `onWarm` runs when the warm-up is over and the measured run starts.
+ */
+export function runLoadInChild(
+  url: string,
+  run: LoadOptions & { warmupSeconds: number; seconds: number },
+  onWarm: () => void = () => {},
+): Promise<LoadResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load-client.ts', JSON.stringify({ url, ...run })], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  let warm = false;
+  return new Promise((resolve, reject) => {
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+      if (!warm && out.startsWith('warm\n')) {
+        warm = true;
+        onWarm();
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.split('\n')[1];
+      if (code === 0 && line) resolve(JSON.parse(line) as LoadResult);
+      else reject(new Error(`load client exited with ${code}`));
+    });
+  });
 }

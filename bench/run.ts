@@ -7,7 +7,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { benchDeliveries } from './delivery-bench.ts';
-import { runLoad, SECRET, type LoadResult } from './load.ts';
+import { benchDiskSync } from './disk-sync.ts';
+import { runLoadInChild, SECRET, type LoadResult } from './load.ts';
 import { BASELINE, FILAB, startChild } from './processes.ts';
 import { benchVerify } from './verify-bench.ts';
 
@@ -31,9 +32,8 @@ interface Row extends LoadResult {
 async function scenario(name: string, args: string[], env: Record<string, string>, replays = false, connections = 64): Promise<Row> {
   const child = await startChild(args, env);
   try {
-    await runLoad(child.url, warmup, { replays, connections });
-    const cpuBefore = child.cpuMs();
-    const result = await runLoad(child.url, seconds, { replays, connections });
+    let cpuBefore = 0;
+    const result = await runLoadInChild(child.url, { warmupSeconds: warmup, seconds, replays, connections }, () => (cpuBefore = child.cpuMs()));
     const serverCpuUs = ((child.cpuMs() - cpuBefore) * 1000) / Math.max(result.requests, 1);
     return { scenario: name, ...result, peakRssMb: child.peakRssMb(), serverCpuUs, ratio: null };
   } finally {
@@ -69,7 +69,7 @@ async function soakRun(dir: string): Promise<{ firstMb: number; lastMb: number; 
   const samples: number[] = [];
   const timer = setInterval(() => samples.push(child.rssMb()), 1000);
   try {
-    const result = await runLoad(child.url, 60);
+    const result = await runLoadInChild(child.url, { warmupSeconds: 0, seconds: 60 });
     const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
     return { firstMb: avg(samples.slice(0, 10)), lastMb: avg(samples.slice(-10)), peakMb: child.peakRssMb(), rps: result.rps };
   } finally {
@@ -106,6 +106,7 @@ try {
   // The SQLite row once more, now after its own fresh baseline, as the last scenario of the run.
   rows.push((await againstBaseline('ingest, SQLite durable, unique, writer thread (again, last)', [...FILAB, 'serve'], sqlite('unique-thread-2.db', true))).row);
 
+  const diskSync = benchDiskSync(dir);
   process.stderr.write('bench: verification\n');
   const verify = benchVerify();
   process.stderr.write('bench: deliveries\n');
@@ -131,9 +132,10 @@ try {
   console.log(deliveryLine('SQLite', deliveries));
   if (typeof pgDeliveries !== 'string') console.log(deliveryLine('PostgreSQL', pgDeliveries));
   if (soakResult) console.log(`soak (60 s SQLite ingest at ${fmt(soakResult.rps)} req/s): RSS first 10 s ${fmt(soakResult.firstMb)} MB, last 10 s ${fmt(soakResult.lastMb)} MB, peak ${fmt(soakResult.peakMb)} MB`);
+  console.log(`disk sync (fdatasync after each 4 KB append): p50 ${fmt(diskSync.p50Ms, 2)} ms, p99 ${fmt(diskSync.p99Ms, 2)} ms = ${fmt(diskSync.syncsPerSecond)} syncs/s`);
   for (const note of notes) console.log(note);
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${fmt(totalmem() / 2 ** 30, 1)} GiB, node ${process.version}`);
-  console.log(JSON.stringify({ seconds, rows, verify, deliveries, pgDeliveries: typeof pgDeliveries === 'string' ? null : pgDeliveries, soak: soakResult, notes }));
+  console.log(JSON.stringify({ seconds, rows, verify, diskSync, deliveries, pgDeliveries: typeof pgDeliveries === 'string' ? null : pgDeliveries, soak: soakResult, notes }));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
