@@ -32,31 +32,38 @@ export interface LoadOptions {
   connections?: number;
 }
 
-export async function runLoad(url: string, seconds: number, options: LoadOptions = {}): Promise<LoadResult> {
+/** One autocannon run; every response's latency (ms) is also pushed to `latencies` when given. */
+export async function runLoad(url: string, seconds: number, options: LoadOptions = {}, latencies?: number[]): Promise<LoadResult> {
   const run = `${process.pid}_${Date.now()}`;
   let previous: { body: string; signature: string } | null = null;
-  const result = await autocannon({
-    url: `${url}${options.path ?? '/webhooks/provider'}`,
-    connections: options.connections ?? 64,
-    duration: seconds,
-    requests: [
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
       {
-        method: 'POST',
-        setupRequest: (request: autocannon.Request) => {
-          let signed: { body: string; signature: string };
-          if (options.replays && previous) {
-            signed = previous;
-            previous = null;
-          } else {
-            const now = Math.floor(Date.now() / 1000);
-            const body = eventBody(`evt_${run}_${counter++}`, now);
-            signed = { body, signature: stripe.sign({ body, secret: SECRET, timestamp: now }).headers['stripe-signature']! };
-            previous = signed;
-          }
-          return { ...request, method: 'POST', body: signed.body, headers: { 'content-type': 'application/json', 'stripe-signature': signed.signature } };
-        },
+        url: `${url}${options.path ?? '/webhooks/provider'}`,
+        connections: options.connections ?? 64,
+        duration: seconds,
+        requests: [
+          {
+            method: 'POST',
+            setupRequest: (request: autocannon.Request) => {
+              let signed: { body: string; signature: string };
+              if (options.replays && previous) {
+                signed = previous;
+                previous = null;
+              } else {
+                const now = Math.floor(Date.now() / 1000);
+                const body = eventBody(`evt_${run}_${counter++}`, now);
+                signed = { body, signature: stripe.sign({ body, secret: SECRET, timestamp: now }).headers['stripe-signature']! };
+                previous = signed;
+              }
+              return { ...request, method: 'POST', body: signed.body, headers: { 'content-type': 'application/json', 'stripe-signature': signed.signature } };
+            },
+          },
+        ],
       },
-    ],
+      (err, res) => (err ? reject(err) : resolve(res)),
+    );
+    if (latencies) instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.push(ms));
   });
   return {
     requests: result.requests.total,
@@ -69,37 +76,67 @@ export async function runLoad(url: string, seconds: number, options: LoadOptions
   };
 }
 
+/**
+ * Several targets measured in turns: after a warm-up of each, `windows` rounds in which each target gets
+ * `windowSeconds` of load in turn. Totals and latency percentiles are over all of a target's windows. On these
+ * shared machines the speed drifts by tens of percent within a minute; taking turns exposes the baseline and the
+ * server under test to the same drift, where two consecutive 10 s runs did not.
+ */
+export interface TurnsPlan extends LoadOptions {
+  urls: string[];
+  warmupSeconds: number;
+  windows: number;
+  windowSeconds: number;
+}
+
+export async function runTurns(plan: TurnsPlan, onWindow: (target: number, edge: 'start' | 'end') => void = () => {}): Promise<LoadResult[]> {
+  const { urls, warmupSeconds, windows, windowSeconds, ...options } = plan;
+  if (warmupSeconds > 0) for (const url of urls) await runLoad(url, warmupSeconds, options);
+  const totals = urls.map(() => ({ requests: 0, errors: 0, non2xx: 0, latencies: [] as number[] }));
+  for (let w = 0; w < windows; w++) {
+    for (const [i, url] of urls.entries()) {
+      const total = totals[i]!;
+      onWindow(i, 'start');
+      const r = await runLoad(url, windowSeconds, options, total.latencies);
+      onWindow(i, 'end');
+      total.requests += r.requests;
+      total.errors += r.errors;
+      total.non2xx += r.non2xx;
+    }
+  }
+  return totals.map((t) => {
+    const sorted = Float64Array.from(t.latencies).sort();
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+    return { requests: t.requests, rps: t.requests / (windows * windowSeconds), p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? 0, errors: t.errors, non2xx: t.non2xx };
+  });
+}
+
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * runLoad in a fresh child process (load-client.ts), so no scenario's load generator carries an earlier one's
- * heap. `onWarm` runs when the warm-up is over and the measured run starts.
+ * runTurns in a fresh child process (load-client.ts), so no scenario's load generator carries an earlier one's
+ * heap. `onWindow` runs as each window starts and ends (the parent reads the servers' CPU there).
  */
-export function runLoadInChild(
-  url: string,
-  run: LoadOptions & { warmupSeconds: number; seconds: number },
-  onWarm: () => void = () => {},
-): Promise<LoadResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load-client.ts', JSON.stringify({ url, ...run })], {
+export function runTurnsInChild(plan: TurnsPlan, onWindow: (target: number, edge: 'start' | 'end') => void = () => {}): Promise<LoadResult[]> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load-client.ts', JSON.stringify(plan)], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let out = '';
-  let warm = false;
+  let pending = '';
+  let results: LoadResult[] | null = null;
   return new Promise((resolve, reject) => {
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
-      out += chunk;
-      if (!warm && out.startsWith('warm\n')) {
-        warm = true;
-        onWarm();
+      pending += chunk;
+      for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        const edge = /^(start|end) (\d+)$/.exec(line);
+        if (edge) onWindow(Number(edge[2]), edge[1] as 'start' | 'end');
+        else results = JSON.parse(line) as LoadResult[];
       }
     });
     child.on('error', reject);
-    child.on('exit', (code) => {
-      const line = out.split('\n')[1];
-      if (code === 0 && line) resolve(JSON.parse(line) as LoadResult);
-      else reject(new Error(`load client exited with ${code}`));
-    });
+    child.on('exit', (code) => (code === 0 && results ? resolve(results) : reject(new Error(`load client exited with ${code}`))));
   });
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { benchDeliveries } from './delivery-bench.ts';
 import { benchDiskSync } from './disk-sync.ts';
-import { runLoadInChild, SECRET, type LoadResult } from './load.ts';
+import { runTurnsInChild, SECRET, type LoadResult } from './load.ts';
 import { BASELINE, FILAB, startChild } from './processes.ts';
 import { benchVerify } from './verify-bench.ts';
 
@@ -29,15 +29,39 @@ interface Row extends LoadResult {
   note?: string;
 }
 
-async function scenario(name: string, args: string[], env: Record<string, string>, replays = false, connections = 64): Promise<Row> {
-  const child = await startChild(args, env);
+const BASELINE_NAME = 'baseline node:http (2 KB POST -> 200)';
+const WINDOWS = quick ? 3 : 5;
+
+/**
+ * A scenario and the node:http baseline, both running, measured in turns at the same concurrency (runTurns in
+ * load.ts): after a warm-up of each, five windows of a fifth of the scenario's time each, so both see the same
+ * drift of a shared machine. Two consecutive 10 s runs did not: the baseline alone read 11.6k and 19.8k req/s
+ * within one run.
+ */
+async function againstBaseline(name: string, args: string[], env: Record<string, string>, replays = false, connections = 64): Promise<{ base: Row; row: Row }> {
+  const servers = [await startChild(BASELINE, {}), await startChild(args, env)];
   try {
-    let cpuBefore = 0;
-    const result = await runLoadInChild(child.url, { warmupSeconds: warmup, seconds, replays, connections }, () => (cpuBefore = child.cpuMs()));
-    const serverCpuUs = ((child.cpuMs() - cpuBefore) * 1000) / Math.max(result.requests, 1);
-    return { scenario: name, ...result, peakRssMb: child.peakRssMb(), serverCpuUs, ratio: null };
+    const cpuMs = [0, 0];
+    let windowStartMs = 0;
+    const results = await runTurnsInChild(
+      { urls: servers.map((s) => s.url), warmupSeconds: warmup, windows: WINDOWS, windowSeconds: seconds / WINDOWS, replays, connections },
+      (i, edge) => {
+        if (edge === 'start') windowStartMs = servers[i]!.cpuMs();
+        else cpuMs[i]! += servers[i]!.cpuMs() - windowStartMs;
+      },
+    );
+    const toRow = (scenario: string, i: number): Row => ({
+      scenario,
+      ...results[i]!,
+      peakRssMb: servers[i]!.peakRssMb(),
+      serverCpuUs: (cpuMs[i]! * 1000) / Math.max(results[i]!.requests, 1),
+      ratio: null,
+    });
+    const base = { ...toRow(BASELINE_NAME, 0), ratio: 1 };
+    const row = toRow(name, 1);
+    return { base, row: { ...row, baselineRps: base.rps, ratio: row.rps / base.rps } };
   } finally {
-    await child.stop();
+    await Promise.all(servers.map((s) => s.stop()));
   }
 }
 
@@ -69,9 +93,9 @@ async function soakRun(dir: string): Promise<{ firstMb: number; lastMb: number; 
   const samples: number[] = [];
   const timer = setInterval(() => samples.push(child.rssMb()), 1000);
   try {
-    const result = await runLoadInChild(child.url, { warmupSeconds: 0, seconds: 60 });
+    const [result] = await runTurnsInChild({ urls: [child.url], warmupSeconds: 0, windows: 1, windowSeconds: 60 });
     const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
-    return { firstMb: avg(samples.slice(0, 10)), lastMb: avg(samples.slice(-10)), peakMb: child.peakRssMb(), rps: result.rps };
+    return { firstMb: avg(samples.slice(0, 10)), lastMb: avg(samples.slice(-10)), peakMb: child.peakRssMb(), rps: result!.rps };
   } finally {
     clearInterval(timer);
     await child.stop();
@@ -82,15 +106,9 @@ const dir = mkdtempSync(join(tmpdir(), 'filab-bench-'));
 const rows: Row[] = [];
 const notes: string[] = [];
 try {
-  process.stderr.write(`bench: ${seconds}s per scenario after ${warmup}s warm-up, 64 connections\n`);
-  // Every ingest row is compared with a baseline measured just before it at the same concurrency: on a shared
-  // machine the baseline drifts by tens of percent within minutes, and one baseline at the start would be
-  // compared with scenarios run up to two minutes later.
-  const againstBaseline = async (name: string, args: string[], env: Record<string, string>, replays = false, connections = 64) => {
-    const base = await scenario('baseline node:http (2 KB POST -> 200)', BASELINE, {}, false, connections);
-    const row = await scenario(name, args, env, replays, connections);
-    return { base, row: { ...row, baselineRps: base.rps, ratio: row.rps / base.rps } };
-  };
+  process.stderr.write(`bench: ${seconds}s per scenario (${WINDOWS} windows in turns with its baseline) after ${warmup}s warm-up, 64 connections\n`);
+  // Every ingest row has its own baseline, measured in turns with it (againstBaseline): one baseline at the start
+  // would be compared with scenarios run minutes later.
   const sqlite = (file: string, writerThread: boolean) => ({ STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_PATH: join(dir, file), SQLITE_WRITER_THREAD: writerThread ? '1' : '0' });
   const first = await againstBaseline('ingest, SQLite durable, unique, writer thread', [...FILAB, 'serve'], sqlite('unique-thread.db', true));
   rows.push({ ...first.base, ratio: 1 }, first.row);
