@@ -76,12 +76,7 @@ export async function runLoad(url: string, seconds: number, options: LoadOptions
   };
 }
 
-/**
- * Several targets measured in turns: after a warm-up of each, `windows` rounds in which each target gets
- * `windowSeconds` of load in turn. Totals and latency percentiles are over all of a target's windows. On these
- * shared machines the speed drifts by tens of percent within a minute; taking turns exposes the baseline and the
- * server under test to the same drift, where two consecutive 10 s runs did not.
- */
+/** Which servers to load in turns, and for how long. */
 export interface TurnsPlan extends LoadOptions {
   urls: string[];
   warmupSeconds: number;
@@ -89,6 +84,12 @@ export interface TurnsPlan extends LoadOptions {
   windowSeconds: number;
 }
 
+/**
+ * Several targets measured in turns: after a warm-up of each, `windows` rounds in which each target gets
+ * `windowSeconds` of load in turn. Totals and latency percentiles are over all of a target's windows. On these
+ * shared machines the speed drifts by tens of percent within a minute; taking turns exposes the baseline and the
+ * server under test to the same drift, where two consecutive 10 s runs did not.
+ */
 export async function runTurns(plan: TurnsPlan, onWindow: (target: number, edge: 'start' | 'end') => void = () => {}): Promise<LoadResult[]> {
   const { urls, warmupSeconds, windows, windowSeconds, ...options } = plan;
   if (warmupSeconds > 0) for (const url of urls) await runLoad(url, warmupSeconds, options);
