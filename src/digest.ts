@@ -59,10 +59,14 @@ function paddedKey(algorithm: HashAlgorithm, key: string | Buffer): PaddedKey {
 // One message at a time is hashed (all of this is synchronous), so one growing scratch buffer serves every call.
 let scratch = Buffer.allocUnsafe(4096);
 
-/** At least the parts' UTF-8 length: exact for buffers, 3 bytes per UTF-16 unit for strings (the most it takes). */
+/** At least a part's UTF-8 length: exact for bytes, 3 bytes per UTF-16 unit for a string (the most it takes). */
+function maxBytes(part: string | Buffer): number {
+  return typeof part === 'string' ? part.length * 3 : part.length;
+}
+
 function maxByteLength(parts: readonly (string | Buffer)[]): number {
   let n = 0;
-  for (const part of parts) n += typeof part === 'string' ? part.length * 3 : part.length;
+  for (const part of parts) n += maxBytes(part);
   return n;
 }
 
@@ -131,8 +135,7 @@ function hmacAs(algorithm: HashAlgorithm, key: string | Buffer, parts: readonly 
 
 /** Lower-case hex digest of the bytes (a string as UTF-8). */
 export function hashHex(algorithm: HashAlgorithm, bytes: Buffer | string): string {
-  const length = typeof bytes === 'string' ? bytes.length * 3 : bytes.length; // a string's UTF-8 length is at most 3x
-  if (!oneShot || length > ONE_SHOT_MAX_BYTES) return createHash(algorithm).update(bytes).digest('hex');
+  if (!oneShot || maxBytes(bytes) > ONE_SHOT_MAX_BYTES) return createHash(algorithm).update(bytes).digest('hex');
   return oneShot(algorithm, bytes, 'hex');
 }
 
