@@ -95,14 +95,14 @@ export function deliveryContract(open: OpenStore): void {
       const results = await Promise.allSettled([
         store.completeAttempt(attempt(of(0), { kind: 'delivered' }, { attemptId: 'att_taken' })),
         store.completeAttempt(attempt(of(1), { kind: 'delivered' }, { attemptId: 'att_taken' })),
-        store.completeAttempt(attempt(of(2), { kind: 'delivered' })),
+        store.completeAttempt(attempt(of(2), { kind: 'retry', nextAttemptAt: 9_000_000 })),
       ]);
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-      const statuses = await Promise.all(events.map(async (e) => (await store.getEvent(e.id))!.status));
-      expect(statuses).toEqual(['delivered', 'received', 'delivered']);
-      const failed = (await store.getEvent(events[1]!.id))!.deliveries[0]!;
-      expect(failed).toMatchObject({ status: 'pending', attemptCount: 0, attempts: [] });
-      expect((await store.listDestinationStates())[0]).toMatchObject({ name: 'dest', failureStreak: 0 });
+      const deliveries = await Promise.all(events.map(async (e) => (await store.getEvent(e.id))!.deliveries[0]!));
+      expect(deliveries.map((d) => d.status)).toEqual(['delivered', 'pending', 'failed']);
+      expect(deliveries[1]).toMatchObject({ attemptCount: 0, attempts: [] });
+      // The streak counts the two recorded attempts in call order: a success, then a failure.
+      expect((await store.listDestinationStates())[0]).toMatchObject({ name: 'dest', failureStreak: 1 });
     });
 
     it('requeue: a bulk retry restarts the schedule; a manual replay is one extra attempt that restores on failure', async () => {

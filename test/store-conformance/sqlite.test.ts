@@ -7,7 +7,7 @@ import { verifyEntries } from '../../src/audit/chain.ts';
 import { openStore } from '../../src/store/index.ts';
 import { makeSqliteStore } from '../../src/store/sqlite/index.ts';
 import { describeStoreConformance } from './conformance.ts';
-import { attempt, claimOptions, newEvent } from './fixtures.ts';
+import { newEvent } from './fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'filab-conformance-'));
 let n = 0;
@@ -42,30 +42,6 @@ describe('sqlite audit sealing', () => {
     const after = await store.listAuditEntries('stripe', 0, 10);
     expect(after.map((e) => e.eventId)).toEqual([first.id, legacy.id]);
     expect(verifyEntries(after)).toMatchObject({ ok: true, entries: 2 });
-    await store.close();
-  });
-});
-
-describe('sqlite grouped attempt recording', () => {
-  it('records attempts finishing together in one transaction, each on its own: one failing call undoes only itself', async () => {
-    const store = makeSqliteStore(join(dir, 'grouped.db'));
-    const events = [0, 1, 2].map(() => newEvent({ destinations: ['dest'] }));
-    await store.insertEvents(events);
-    const claimed = await store.claimDeliveries(claimOptions({ limit: 3 }));
-    expect(claimed).toHaveLength(3);
-    const [a, b, c] = claimed.map((d) => d.id) as [string, string, string];
-    // b reuses a's attempt id: its insert breaks the attempts primary key. Called in the same turn, all three
-    // share one transaction; a and c must still be recorded, b must fail and stay leased for a retry.
-    const results = await Promise.allSettled([
-      store.completeAttempt(attempt(a, { kind: 'delivered' }, { attemptId: 'att_shared' })),
-      store.completeAttempt(attempt(b, { kind: 'delivered' }, { attemptId: 'att_shared' })),
-      store.completeAttempt(attempt(c, { kind: 'retry', nextAttemptAt: 9_000_000 })),
-    ]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    const statusOf = async (id: string) => (await store.getEvent(claimed.find((d) => d.id === id)!.eventId))!.deliveries[0]!;
-    expect((await statusOf(a)).status).toBe('delivered');
-    expect(await statusOf(b)).toMatchObject({ status: 'pending', attempts: [] });
-    expect((await statusOf(c)).status).toBe('failed');
     await store.close();
   });
 });
