@@ -21,12 +21,11 @@ const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
 interface Row extends LoadResult {
   scenario: string;
   peakRssMb: number;
-  /** CPU the server process used per request during the measured run, all its threads (not PostgreSQL's own). */
+  /** CPU the server process used per request during its windows, all its threads (not PostgreSQL's own). */
   serverCpuUs: number;
-  ratio: number | null;
-  /** req/s of the node:http baseline measured just before this row, at the same concurrency. */
+  ratio: number;
+  /** req/s of the node:http baseline measured in turns with this row, at the same concurrency. */
   baselineRps?: number;
-  note?: string;
 }
 
 const BASELINE_NAME = 'baseline node:http (2 KB POST -> 200)';
@@ -50,16 +49,14 @@ async function againstBaseline(name: string, args: string[], env: Record<string,
         else cpuMs[i]! += servers[i]!.cpuMs() - windowStartMs;
       },
     );
-    const toRow = (scenario: string, i: number): Row => ({
+    const [base, row] = [BASELINE_NAME, name].map((scenario, i): Row => ({
       scenario,
       ...results[i]!,
       peakRssMb: servers[i]!.peakRssMb(),
       serverCpuUs: (cpuMs[i]! * 1000) / Math.max(results[i]!.requests, 1),
-      ratio: null,
-    });
-    const base = { ...toRow(BASELINE_NAME, 0), ratio: 1 };
-    const row = toRow(name, 1);
-    return { base, row: { ...row, baselineRps: base.rps, ratio: row.rps / base.rps } };
+      ratio: results[i]!.rps / results[0]!.rps,
+    })) as [Row, Row];
+    return { base, row: { ...row, baselineRps: base.rps } };
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
   }
@@ -111,7 +108,7 @@ try {
   // would be compared with scenarios run minutes later.
   const sqlite = (file: string, writerThread: boolean) => ({ STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_PATH: join(dir, file), SQLITE_WRITER_THREAD: writerThread ? '1' : '0' });
   const first = await againstBaseline('ingest, SQLite durable, unique, writer thread', [...FILAB, 'serve'], sqlite('unique-thread.db', true));
-  rows.push({ ...first.base, ratio: 1 }, first.row);
+  rows.push(first.base, first.row);
   rows.push((await againstBaseline('ingest, SQLite durable, unique, on event loop', [...FILAB, 'serve'], sqlite('unique-loop.db', false))).row);
   rows.push((await againstBaseline('ingest, SQLite durable, half replays, writer thread', [...FILAB, 'serve'], sqlite('replays.db', true), true)).row);
   // Light load: one connection, one request at a time. Group commit must not delay a lone request.
@@ -140,7 +137,7 @@ try {
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const base = r.baselineRps === undefined ? '' : fmt(r.baselineRps);
-    console.log(`| ${r.scenario} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${r.errors} | ${r.non2xx} | ${fmt(r.peakRssMb)} | ${fmt(r.serverCpuUs)} | ${base} | ${fmt(r.ratio! * 100)}% |`);
+    console.log(`| ${r.scenario} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${r.errors} | ${r.non2xx} | ${fmt(r.peakRssMb)} | ${fmt(r.serverCpuUs)} | ${base} | ${fmt(r.ratio * 100)}% |`);
   }
   console.log(`\nverification of a 2 KB Stripe event: ours ${fmt(verify.oursNs)} ns/op, stripe.webhooks.constructEvent ${fmt(verify.stripeNs)} ns/op (${fmt(verify.speedup, 2)}x faster)`);
   const sig = verify.signatureOnly;
