@@ -24,6 +24,8 @@ export interface LoadResult {
   max: number;
   errors: number;
   non2xx: number;
+  /** CPU the load generator itself used per request (us), user + system: it shares the machine's cores. */
+  loadCpuUs?: number;
 }
 
 export interface LoadOptions {
@@ -93,13 +95,16 @@ export interface TurnsPlan extends LoadOptions {
 export async function runTurns(plan: TurnsPlan, onWindow: (target: number, edge: 'start' | 'end') => void = () => {}): Promise<LoadResult[]> {
   const { urls, warmupSeconds, windows, windowSeconds, ...options } = plan;
   if (warmupSeconds > 0) for (const url of urls) await runLoad(url, warmupSeconds, options);
-  const totals = urls.map(() => ({ requests: 0, errors: 0, non2xx: 0, latencies: [] as number[] }));
+  const totals = urls.map(() => ({ requests: 0, errors: 0, non2xx: 0, cpuUs: 0, latencies: [] as number[] }));
   for (let w = 0; w < windows; w++) {
     for (const [i, url] of urls.entries()) {
       const total = totals[i]!;
       onWindow(i, 'start');
+      const cpu = process.cpuUsage();
       const r = await runLoad(url, windowSeconds, options, total.latencies);
+      const used = process.cpuUsage(cpu);
       onWindow(i, 'end');
+      total.cpuUs += used.user + used.system;
       total.requests += r.requests;
       total.errors += r.errors;
       total.non2xx += r.non2xx;
@@ -108,7 +113,7 @@ export async function runTurns(plan: TurnsPlan, onWindow: (target: number, edge:
   return totals.map((t) => {
     const sorted = Float64Array.from(t.latencies).sort();
     const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-    return { requests: t.requests, rps: t.requests / (windows * windowSeconds), p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? 0, errors: t.errors, non2xx: t.non2xx };
+    return { requests: t.requests, rps: t.requests / (windows * windowSeconds), p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? 0, errors: t.errors, non2xx: t.non2xx, loadCpuUs: t.cpuUs / Math.max(t.requests, 1) };
   });
 }
 

@@ -25,6 +25,8 @@ export interface Child {
   rssMb(): number;
   /** CPU time the process has used so far, all its threads, user + system, ms. */
   cpuMs(): number;
+  /** Its event-loop (main) thread so far: ms on a CPU, and ms runnable but waiting for one (scheduler run queue). */
+  eventLoopMs(): { running: number; waiting: number };
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,16 @@ function procCpuMs(pid: number): number {
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
   } catch {
     return 0;
+  }
+}
+
+/** `/proc/<pid>/task/<pid>/schedstat`: time on a CPU, time waiting in the run queue (ns), time slices. */
+function eventLoopSchedMs(pid: number): { running: number; waiting: number } {
+  try {
+    const [running, waiting] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return { running: running! / 1e6, waiting: waiting! / 1e6 };
+  } catch {
+    return { running: 0, waiting: 0 };
   }
 }
 
@@ -88,6 +100,7 @@ export async function startChild(args: string[], env: Record<string, string>, re
     peakRssMb: () => procStatus(child.pid!, 'VmHWM'),
     rssMb: () => procStatus(child.pid!, 'VmRSS'),
     cpuMs: () => procCpuMs(child.pid!),
+    eventLoopMs: () => eventLoopSchedMs(child.pid!),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -23,6 +23,11 @@ interface Row extends LoadResult {
   peakRssMb: number;
   /** CPU the server process used per request during its windows, all its threads (not PostgreSQL's own). */
   serverCpuUs: number;
+  /**
+   * Share of the row's wall time its event-loop thread spent on a CPU, and runnable but waiting for one: their sum
+   * near 100% means that thread bounds throughput, whatever the machine's idle time says.
+   */
+  eventLoopPct: { running: number; waiting: number };
   ratio: number;
   /** req/s of the node:http baseline measured in turns with this row, at the same concurrency. */
   baselineRps?: number;
@@ -40,20 +45,25 @@ const WINDOWS = quick ? 3 : 5;
 async function againstBaseline(name: string, args: string[], env: Record<string, string>, replays = false, connections = 64): Promise<{ base: Row; row: Row }> {
   const servers = [await startChild(BASELINE, {}), await startChild(args, env)];
   try {
-    const cpuMs = [0, 0];
-    let windowStartMs = 0;
+    const used = servers.map(() => ({ cpuMs: 0, wallMs: 0, running: 0, waiting: 0 }));
+    let start = { cpuMs: 0, wallMs: 0, running: 0, waiting: 0 };
+    const sample = (i: number) => ({ cpuMs: servers[i]!.cpuMs(), wallMs: performance.now(), ...servers[i]!.eventLoopMs() });
     const results = await runTurnsInChild(
       { urls: servers.map((s) => s.url), warmupSeconds: warmup, windows: WINDOWS, windowSeconds: seconds / WINDOWS, replays, connections },
       (i, edge) => {
-        if (edge === 'start') windowStartMs = servers[i]!.cpuMs();
-        else cpuMs[i]! += servers[i]!.cpuMs() - windowStartMs;
+        if (edge === 'start') start = sample(i);
+        else {
+          const end = sample(i);
+          for (const k of ['cpuMs', 'wallMs', 'running', 'waiting'] as const) used[i]![k] += end[k] - start[k];
+        }
       },
     );
     const [base, row] = [BASELINE_NAME, name].map((scenario, i): Row => ({
       scenario,
       ...results[i]!,
       peakRssMb: servers[i]!.peakRssMb(),
-      serverCpuUs: (cpuMs[i]! * 1000) / Math.max(results[i]!.requests, 1),
+      serverCpuUs: (used[i]!.cpuMs * 1000) / Math.max(results[i]!.requests, 1),
+      eventLoopPct: { running: (100 * used[i]!.running) / used[i]!.wallMs, waiting: (100 * used[i]!.waiting) / used[i]!.wallMs },
       ratio: results[i]!.rps / results[0]!.rps,
     })) as [Row, Row];
     return { base, row: { ...row, baselineRps: base.rps } };
@@ -133,11 +143,12 @@ try {
 
   const fmt = (n: number, d = 0) => n.toFixed(d);
   // server CPU: what the process under test used per request, all threads; the load generator shares the cores.
-  console.log('\n| scenario | req/s | p50 ms | p99 ms | max ms | errors | non-2xx | peak RSS MB | server CPU us/req | baseline req/s | vs baseline |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  // event loop: % of the time the server's main thread ran / waited for a CPU; load gen: the load generator's CPU.
+  console.log('\n| scenario | req/s | p50 ms | p99 ms | max ms | errors | non-2xx | peak RSS MB | server CPU us/req | event loop % on CPU / waiting | load gen CPU us/req | baseline req/s | vs baseline |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const base = r.baselineRps === undefined ? '' : fmt(r.baselineRps);
-    console.log(`| ${r.scenario} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${r.errors} | ${r.non2xx} | ${fmt(r.peakRssMb)} | ${fmt(r.serverCpuUs)} | ${base} | ${fmt(r.ratio * 100)}% |`);
+    console.log(`| ${r.scenario} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${r.errors} | ${r.non2xx} | ${fmt(r.peakRssMb)} | ${fmt(r.serverCpuUs)} | ${fmt(r.eventLoopPct.running)} / ${fmt(r.eventLoopPct.waiting)} | ${fmt(r.loadCpuUs ?? 0)} | ${base} | ${fmt(r.ratio * 100)}% |`);
   }
   console.log(`\nverification of a 2 KB Stripe event: ours ${fmt(verify.oursNs)} ns/op, stripe.webhooks.constructEvent ${fmt(verify.stripeNs)} ns/op (${fmt(verify.speedup, 2)}x faster)`);
   const sig = verify.signatureOnly;
