@@ -3,7 +3,8 @@ import type { Config } from '../config/types.ts';
 import { makeSqliteStore } from './sqlite/index.ts';
 import { migrateSqlite } from './sqlite/migrate.ts';
 import { openSqlite } from './sqlite/open.ts';
-import { BACKSTOP_CHECKPOINT_PAGES, startWriterThread } from './sqlite/writer-thread.ts';
+import { BACKSTOP_CHECKPOINT_PAGES, startCheckpointer } from './sqlite/checkpointer.ts';
+import { startWriterThread } from './sqlite/writer-thread.ts';
 import type { Store } from './types.ts';
 
 type StoreConfig = Pick<Config, 'databasePath' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize'>> & { ingest?: Pick<Config['ingest'], 'sqliteWriterThread'> };
@@ -25,15 +26,22 @@ export async function openStore(config: StoreConfig, log?: StoreLog): Promise<St
     await store.migrate();
     return store;
   }
-  if (!config.ingest?.sqliteWriterThread) return makeSqliteStore(config.databasePath);
-  // The writer thread prepares its statements against the schema: migrate before starting it.
+  // Migrate first: the writer thread prepares its statements against the schema, and the checkpointer opens
+  // a database that is already in WAL mode.
   const db = openSqlite(config.databasePath);
   try {
     migrateSqlite(db);
   } finally {
     db.close();
   }
-  return makeSqliteStore(config.databasePath, { writer: await startWriterThread(config.databasePath), autoCheckpointPages: BACKSTOP_CHECKPOINT_PAGES });
+  const checkpointer = await startCheckpointer(config.databasePath);
+  try {
+    const writer = config.ingest?.sqliteWriterThread ? await startWriterThread(config.databasePath) : undefined;
+    return makeSqliteStore(config.databasePath, { writer, checkpointer, autoCheckpointPages: BACKSTOP_CHECKPOINT_PAGES });
+  } catch (err) {
+    await checkpointer.close();
+    throw err;
+  }
 }
 
 /** Bring the configured database's schema up to date (`filab migrate`); returns the backend and what was applied. */

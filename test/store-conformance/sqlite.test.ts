@@ -46,10 +46,13 @@ describe('sqlite audit sealing', () => {
   });
 });
 
-describe('sqlite with the writer thread', () => {
+describe.each([
+  ['with the writer thread', true],
+  ['writing on the event loop', false],
+])('sqlite ingest store %s', (_name, sqliteWriterThread) => {
   it('checkpoints the WAL into the database file in the background, without closing or a commit doing it', async () => {
-    const path = join(dir, 'checkpointed.db');
-    const store = await openStore({ databasePath: path, databaseUrl: null, ingest: { sqliteWriterThread: true } });
+    const path = join(dir, `checkpointed-${sqliteWriterThread}.db`);
+    const store = await openStore({ databasePath: path, databaseUrl: null, ingest: { sqliteWriterThread } });
     try {
       const before = statSync(path).size;
       // ~1 MB of events: far below the connections' own 128 MB checkpoint threshold.

@@ -6,17 +6,20 @@ import { guarded } from './errors.ts';
 import { makeSqliteEvents } from './events.ts';
 import { migrateSqlite, pendingSqliteMigrations } from './migrate.ts';
 import { openSqlite } from './open.ts';
+import type { Checkpointer } from './checkpointer.ts';
 import type { WriterThread } from './writer-thread.ts';
 
 export interface SqliteStoreOptions {
   /** Run ingest inserts (and their fsync) on this writer thread instead of the event loop. */
   writer?: WriterThread;
+  /** Background checkpoints (checkpointer.ts), stopped when the store closes. */
+  checkpointer?: Checkpointer;
   /** wal_autocheckpoint of this process's own connection (see openSqlite). */
   autoCheckpointPages?: number;
 }
 
 export function makeSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
-  const { writer } = options;
+  const { writer, checkpointer } = options;
   const db = openSqlite(path, { autoCheckpointPages: options.autoCheckpointPages });
   // Statements are prepared against the schema, so migrate before building them.
   migrateSqlite(db);
@@ -31,6 +34,7 @@ export function makeSqliteStore(path: string, options: SqliteStoreOptions = {}):
     pendingMigrations: () => guarded(() => pendingSqliteMigrations(db)),
     close: async () => {
       await writer?.close();
+      await checkpointer?.close();
       if (db.open) db.close();
     },
     listEvents: events.listEvents,

@@ -17,8 +17,8 @@ export function openSqlite(path: string, options: OpenOptions = {}): SqliteDb {
   // so a 200 survives kill -9 and power loss.
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  // Checkpoint every ~16 MB of WAL rather than 4 MB: fewer checkpoint fsyncs inside ingest commits. With the
-  // writer thread, a checkpointer thread does it instead and this is only a backstop (see writer-thread.ts).
+  // Checkpoint every ~16 MB of WAL rather than 4 MB: fewer checkpoint fsyncs inside commits. The ingest store
+  // has a checkpointer thread do it instead, and raises this to a backstop (see checkpointer.ts).
   db.pragma(`wal_autocheckpoint = ${Math.floor(options.autoCheckpointPages ?? 4000)}`);
   db.pragma('foreign_keys = ON');
   // better-sqlite3 blocks the event loop while it waits for a lock: wait briefly, then answer 503.

@@ -10,6 +10,7 @@ import { StorageUnavailableError } from '../../errors.ts';
 import type { InsertOutcome, NewEvent } from '../types.ts';
 import { toStorable } from '../storable.ts';
 import { encodeBatch } from './batch-codec.ts';
+import { BACKSTOP_CHECKPOINT_PAGES } from './checkpointer.ts';
 import { toStorageError } from './errors.ts';
 
 export interface WriterThread {
@@ -18,28 +19,7 @@ export interface WriterThread {
   close(): Promise<void>;
 }
 
-/**
- * With the writer thread, checkpoints are a third thread's job (checkpointer-worker.mjs, every 200 ms), and the
- * connections checkpoint by themselves only when the WAL reaches this many pages (128 MB). Under steady writes the
- * background checkpoints copy most frames but never quite catch up, so the WAL starts over only at this backstop
- * (the writer's own checkpoint then has little left to copy): the WAL file grows to ~128 MB under sustained load.
- * Measured over 40 s runs: p99 15-16 ms and +5% req/s against 21-23 ms with 16 MB in-commit checkpoints; 32 or
- * 64 MB backstops kept most of the stalls (bench/RESULTS.md).
- */
-export const BACKSTOP_CHECKPOINT_PAGES = 32_000;
-const CHECKPOINT_INTERVAL_MS = 200;
-
 export async function startWriterThread(path: string): Promise<WriterThread> {
-  const checkpointer = new Worker(new URL('./checkpointer-worker.mjs', import.meta.url), {
-    workerData: { path, intervalMs: CHECKPOINT_INTERVAL_MS },
-    resourceLimits: { maxYoungGenerationSizeMb: 2 },
-  });
-  await new Promise<void>((resolve, reject) => {
-    checkpointer.once('message', () => resolve());
-    checkpointer.once('error', reject);
-  });
-  // Losing it costs only latency (commits checkpoint by themselves at the backstop), never data.
-  checkpointer.on('error', () => {});
   const worker = new Worker(await writerModule(), {
     workerData: { path, autoCheckpointPages: BACKSTOP_CHECKPOINT_PAGES },
     // Its garbage is short-lived rows and messages: a small young generation keeps RSS down at no measured cost.
@@ -89,18 +69,8 @@ export async function startWriterThread(path: string): Promise<WriterThread> {
         worker.postMessage('close');
       });
       await worker.terminate();
-      await stopCheckpointer(checkpointer);
     },
   };
-}
-
-async function stopCheckpointer(checkpointer: Worker): Promise<void> {
-  if (checkpointer.threadId < 0) return; // already exited
-  await new Promise<void>((resolve) => {
-    checkpointer.once('exit', () => resolve());
-    checkpointer.on('message', (message: { closed?: boolean }) => message.closed && void checkpointer.terminate());
-    checkpointer.postMessage('close');
-  });
 }
 
 /**
