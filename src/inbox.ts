@@ -19,7 +19,7 @@ import type { Config } from './config/types.ts';
 import { buildServer } from './http/server.ts';
 import { makeCommitQueue, type CommitQueue } from './ingest/commit-queue.ts';
 import { makeLogger } from './log.ts';
-import { attachStoreGauges, makeMetrics, recordAttempt, type Metrics } from './metrics.ts';
+import { attachQueueGauges, attachStoreGauges, makeMetrics, recordAttempt, type Metrics } from './metrics.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/types.ts';
 import { startMaintenance } from './audit/service.ts';
@@ -70,7 +70,11 @@ export async function createInbox(options: InboxOptions): Promise<Inbox> {
   const store = options.store ?? (await openStore(config, logger));
   const metrics = makeMetrics();
   attachStoreGauges(metrics, store, clock);
-  const queue = makeCommitQueue(store, config.ingest, (size) => metrics.commitBatchSize.observe(size));
+  const queue = makeCommitQueue(store, config.ingest, (size, seconds, stored) => {
+    if (stored) metrics.commitBatchSize.observe(size);
+    metrics.commitDuration.observe(seconds);
+  });
+  attachQueueGauges(metrics, queue, config.ingest.maxPending);
   const server = buildServer({ config, store, queue, metrics, clock, logger });
   const maintenance = startMaintenance({
     store,

@@ -45,6 +45,12 @@ export function makeMetrics() {
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
       registers: [registry],
     }),
+    commitDuration: new Histogram({
+      name: 'filab_commit_duration_seconds',
+      help: 'One group commit, from hand-over to the store until it committed (mostly the disk sync); failed commits included.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
     timestampSkew: new Histogram({
       name: 'filab_provider_timestamp_skew_seconds',
       help: 'Our clock minus the provider-signed timestamp, by source.',
@@ -75,6 +81,26 @@ export function makeMetrics() {
 }
 
 export type Metrics = ReturnType<typeof makeMetrics>;
+
+/**
+ * The commit queue's fill, read at scrape time: events waiting for or inside a commit, and the cap past which
+ * ingest answers 503 `overloaded`. Pending near the cap means the disk or the store cannot keep up.
+ */
+export function attachQueueGauges(metrics: Metrics, queue: { pending(): number }, maxPending: number): void {
+  new Gauge({
+    name: 'filab_ingest_pending_events',
+    help: 'Events waiting for or inside a group commit.',
+    registers: [metrics.registry],
+    collect() {
+      this.set(queue.pending());
+    },
+  });
+  new Gauge({
+    name: 'filab_ingest_pending_events_max',
+    help: 'The cap on pending events (ingest.max_pending); past it ingest answers 503 overloaded.',
+    registers: [metrics.registry],
+  }).set(maxPending);
+}
 
 export interface AttemptObservation {
   destination: string;

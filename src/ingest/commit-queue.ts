@@ -24,7 +24,8 @@ export interface CommitQueue {
 export function makeCommitQueue(
   store: Pick<Store, 'insertEvents'>,
   tuning: IngestTuning,
-  onCommit: (batchSize: number) => void = () => {},
+  /** After each commit, stored or failed: its size in events and how long the store took (seconds). */
+  onCommit: (batchSize: number, seconds: number, stored: boolean) => void = () => {},
 ): CommitQueue {
   let queue: Waiting[] = [];
   let pendingEvents = 0;
@@ -59,15 +60,17 @@ export function makeCommitQueue(
       batch.push(next);
       size += next.events.length;
     }
+    const started = performance.now();
     try {
       const outcomes = await store.insertEvents(batch.flatMap((w) => w.events));
-      onCommit(size);
+      onCommit(size, (performance.now() - started) / 1000, true);
       let offset = 0;
       for (const w of batch) {
         w.resolve(outcomes.slice(offset, offset + w.events.length));
         offset += w.events.length;
       }
     } catch (err) {
+      onCommit(size, (performance.now() - started) / 1000, false);
       // A failed commit stored nothing: every request in it is told so (503), none is acknowledged.
       for (const w of batch) w.reject(err);
     } finally {

@@ -41,6 +41,11 @@ describe('/metrics after an ingest scenario', () => {
     expect(sample(text, 'filab_provider_timestamp_skew_seconds_count', { source: 'provider' })).toBe(4);
     // The replay is committed too (the unique constraint decides inside the transaction).
     expect(sample(text, 'filab_commit_batch_size_sum')).toBe(4);
+    // Every commit is timed; nothing waits once every request was answered; the cap is the default max_pending.
+    expect(sample(text, 'filab_commit_duration_seconds_count')).toBe(sample(text, 'filab_commit_batch_size_count'));
+    expect(sample(text, 'filab_commit_duration_seconds_sum')).toBeGreaterThan(0);
+    expect(sample(text, 'filab_ingest_pending_events')).toBe(0);
+    expect(sample(text, 'filab_ingest_pending_events_max')).toBe(10_000);
   });
 
   it('declares the delivery metrics and never shows a secret', () => {
@@ -74,7 +79,36 @@ describe('refusals before verification are counted by code too', () => {
       const text = (await s.inbox.server.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1' })).body;
       const count = (outcome: string) => sample(text, 'filab_ingest_requests_total', { source: 'stripe', outcome });
       expect([count('payload_too_large'), count('accepted'), count('replay'), count('storage_unavailable'), count('rate_limited')]).toEqual([1, 1, 1, 1, 1]);
+      // The failed commit is timed too, though it stored no batch.
+      expect(sample(text, 'filab_commit_duration_seconds_count')).toBe(sample(text, 'filab_commit_batch_size_count')! + 1);
     } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('the commit queue seen from /metrics while a commit waits on the disk lock', () => {
+  it('shows the waiting event as pending, then times the commit that stored it', async () => {
+    const s = await startTestInbox({ env: { STRIPE_WEBHOOK_SECRET: SECRET } });
+    const metrics = async () => (await s.inbox.server.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1' })).body;
+    // Another connection holds the write lock: the commit waits (busy timeout 2 s) while the server stays responsive.
+    const locker = new Database(join(s.dir, 'app.db'));
+    try {
+      locker.exec('BEGIN EXCLUSIVE');
+      const heldAt = Date.now();
+      const answer = postSigned(`${s.url}/webhooks/provider`, signedEvent({ id: 'evt_waiting' }));
+      let pending: number | undefined;
+      while ((pending = sample(await metrics(), 'filab_ingest_pending_events')) === 0 && Date.now() - heldAt < 1500) await new Promise((r) => setTimeout(r, 10));
+      expect(pending).toBe(1);
+      await new Promise((r) => setTimeout(r, 300 - (Date.now() - heldAt)));
+      locker.exec('ROLLBACK');
+      expect((await answer).status).toBe(200);
+      const text = await metrics();
+      expect(sample(text, 'filab_ingest_pending_events')).toBe(0);
+      expect(sample(text, 'filab_commit_duration_seconds_count')).toBe(1);
+      expect(sample(text, 'filab_commit_duration_seconds_sum')).toBeGreaterThanOrEqual(0.25);
+    } finally {
+      locker.close();
       await s.close();
     }
   });
