@@ -3,7 +3,7 @@ import type { Config } from '../config/types.ts';
 import { makeSqliteStore } from './sqlite/index.ts';
 import { migrateSqlite } from './sqlite/migrate.ts';
 import { openSqlite } from './sqlite/open.ts';
-import { BACKSTOP_CHECKPOINT_PAGES, startCheckpointer } from './sqlite/checkpointer.ts';
+import { startCheckpointer } from './sqlite/checkpointer.ts';
 import { startWriterThread } from './sqlite/writer-thread.ts';
 import type { Store } from './types.ts';
 
@@ -37,7 +37,7 @@ export async function openStore(config: StoreConfig, log?: StoreLog): Promise<St
   const checkpointer = await startCheckpointer(config.databasePath);
   try {
     const writer = config.ingest?.sqliteWriterThread ? await startWriterThread(config.databasePath) : undefined;
-    return makeSqliteStore(config.databasePath, { writer, checkpointer, autoCheckpointPages: BACKSTOP_CHECKPOINT_PAGES });
+    return makeSqliteStore(config.databasePath, { writer, checkpointer });
   } catch (err) {
     await checkpointer.close();
     throw err;

@@ -6,21 +6,22 @@ import { guarded } from './errors.ts';
 import { makeSqliteEvents } from './events.ts';
 import { migrateSqlite, pendingSqliteMigrations } from './migrate.ts';
 import { openSqlite } from './open.ts';
-import type { Checkpointer } from './checkpointer.ts';
+import { BACKSTOP_CHECKPOINT_PAGES, type Checkpointer } from './checkpointer.ts';
 import type { WriterThread } from './writer-thread.ts';
 
 export interface SqliteStoreOptions {
   /** Run ingest inserts (and their fsync) on this writer thread instead of the event loop. */
   writer?: WriterThread;
-  /** Background checkpoints (checkpointer.ts), stopped when the store closes. */
+  /**
+   * Background checkpoints (checkpointer.ts), stopped when the store closes. With one, this connection checkpoints
+   * by itself only at the backstop; without, every ~16 MB of WAL (openSqlite's default).
+   */
   checkpointer?: Checkpointer;
-  /** wal_autocheckpoint of this process's own connection (see openSqlite). */
-  autoCheckpointPages?: number;
 }
 
 export function makeSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
   const { writer, checkpointer } = options;
-  const db = openSqlite(path, { autoCheckpointPages: options.autoCheckpointPages });
+  const db = openSqlite(path, { autoCheckpointPages: checkpointer ? BACKSTOP_CHECKPOINT_PAGES : undefined });
   // Statements are prepared against the schema, so migrate before building them.
   migrateSqlite(db);
   const ping = db.prepare('SELECT 1');
