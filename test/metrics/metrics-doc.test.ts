@@ -2,6 +2,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { makeCommitQueue } from '../../src/ingest/commit-queue.ts';
 import { attachQueueGauges, attachStoreGauges, makeMetrics } from '../../src/metrics.ts';
 import { makeSqliteStore } from '../../src/store/sqlite/index.ts';
 import { makeTempDir } from '../helpers/inbox.ts';
@@ -12,7 +14,8 @@ it("docs/operations.md lists exactly the server's own metrics (prom-client's pro
   try {
     const metrics = makeMetrics();
     attachStoreGauges(metrics, store, systemClock);
-    attachQueueGauges(metrics, { pending: () => 0 }, 10);
+    const { ingest } = loadConfig({ env: { DATABASE_PATH: join(dir, 'app.db') }, cwd: dir });
+    attachQueueGauges(metrics, makeCommitQueue(store, ingest), ingest.maxPending);
     const registered = metrics.registry
       .getMetricsAsArray()
       .map((m) => m.name)
