@@ -61,20 +61,21 @@ export function makeCommitQueue(
       size += next.events.length;
     }
     const started = performance.now();
+    let stored = false;
     try {
       const outcomes = await store.insertEvents(batch.flatMap((w) => w.events));
-      onCommit(size, (performance.now() - started) / 1000, true);
+      stored = true;
       let offset = 0;
       for (const w of batch) {
         w.resolve(outcomes.slice(offset, offset + w.events.length));
         offset += w.events.length;
       }
     } catch (err) {
-      onCommit(size, (performance.now() - started) / 1000, false);
       // A failed commit stored nothing: every request in it is told so (503), none is acknowledged.
       for (const w of batch) w.reject(err);
     } finally {
       pendingEvents -= size;
+      onCommit(size, (performance.now() - started) / 1000, stored);
     }
   }
 

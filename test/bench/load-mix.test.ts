@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventBody, runLoad, runTurns, SECRET } from '../../bench/load.ts';
+import { runLoad, runTurns, SECRET } from '../../bench/load.ts';
 import { startTestInbox, type TestInbox } from '../helpers/inbox.ts';
 
 const CONNECTIONS = 8;
@@ -51,7 +51,6 @@ describe('benchmark load', () => {
     expect(rows.events).toBeLessThanOrEqual(result.requests + CONNECTIONS);
     expect(rows.keys).toBe(rows.events);
     expect(rows.smallest).toBeGreaterThanOrEqual(1900);
-    expect(eventBody('evt_x', 0).length).toBeGreaterThanOrEqual(1900);
   });
 
   it('in the half-replays mix, stores about half of what it sends and answers every copy 2xx', async () => {
@@ -77,7 +76,6 @@ describe('benchmark load', () => {
       expect(r.errors + r.non2xx).toBe(0);
       await target.inbox.queue.drain();
       expect(stored(target).events).toBeGreaterThanOrEqual(r.requests);
-      expect(r.rps).toBe(r.requests / (2 * 0.5));
     }
   });
 });
