@@ -58,6 +58,17 @@ export function makeMetrics() {
       buckets: [-60, -5, -1, 0, 1, 5, 30, 60, 120, 300],
       registers: [registry],
     }),
+    uncaughtErrors: new Counter({
+      name: 'filab_uncaught_errors_total',
+      help: 'Errors that escaped every handler (uncaught exceptions, unhandled rejections); logged, and the process keeps serving.',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    sqliteWriterRestarts: new Counter({
+      name: 'filab_sqlite_writer_restarts_total',
+      help: 'Times the SQLite writer thread died and was started again (the commits in its batch answered 503).',
+      registers: [registry],
+    }),
     deliveryAttempts: new Counter({
       name: 'filab_delivery_attempts_total',
       help: 'Delivery attempts by destination and outcome (delivered, retry, dead, restore).',

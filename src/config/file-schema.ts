@@ -38,6 +38,7 @@ export const destinationSchema = z
     timeout_ms: z.number().int().min(100).max(300_000).optional(),
     max_in_flight: z.number().int().min(1).max(1000).optional(),
     retry_schedule: z.array(z.number().min(0).max(7 * 86_400)).min(1).max(50).optional(),
+    /** Checked in load.ts (outbound-headers rules): a name or value that cannot go on the wire stops startup. */
     headers: z.record(z.string(), z.string()).optional(),
     ordering_key: z.string().startsWith('/').optional(),
   })
@@ -50,7 +51,10 @@ export const fileSchema = z
       .object({
         host: z.string().optional(),
         port: z.number().int().min(0).max(65535).optional(),
-        /** Believe X-Forwarded-For / -Proto / -Host: true, or the proxy addresses/CIDRs to trust. */
+        /**
+         * The reverse proxies (addresses or CIDRs) whose X-Forwarded-For is believed. `true` is accepted by the
+         * schema only so load.ts can refuse it with a message naming the alternatives.
+         */
         trust_proxy: z.union([z.boolean(), z.array(z.string().min(1))]).optional(),
         headers_timeout_ms: z.number().int().min(100).max(120_000).optional(),
         request_timeout_ms: z.number().int().min(100).max(600_000).optional(),
@@ -59,13 +63,24 @@ export const fileSchema = z
       .strict()
       .optional(),
     database: z
-      .object({ path: z.string().optional(), url: z.string().optional(), pool_size: z.number().int().min(1).max(1000).optional() })
+      .object({
+        path: z.string().optional(),
+        url: z.string().optional(),
+        pool_size: z.number().int().min(1).max(1000).optional(),
+        /** Start even when the database does not commit durably (PostgreSQL synchronous_commit off, fsync off). */
+        allow_unsafe_commit: z.boolean().optional(),
+      })
       .strict()
       .optional(),
     sources: z.array(sourceSchema).optional(),
     destinations: z.array(destinationSchema).optional(),
     retention: z
-      .object({ delivered_days: z.number().positive().optional(), interval_minutes: z.number().positive().optional() })
+      .object({
+        delivered_days: z.number().positive().optional(),
+        interval_minutes: z.number().positive().optional(),
+        /** How long a pruned event's dedupe tombstone (source, event key, content digest) is kept. */
+        dedupe_days: z.number().positive().optional(),
+      })
       .strict()
       .optional(),
     ingest: z

@@ -3,6 +3,7 @@
  * everything once: a bad value stops startup with a message naming every problem and where it is.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
@@ -63,6 +64,8 @@ export function loadConfig({ env = process.env, cwd = process.cwd(), configPath 
   const destinations = (file.destinations ?? []).map((d, i) => buildDestination(d, `destinations[${i}]`, sources, problems));
   checkUnique(destinations.map((d) => d.name), 'destination name', problems);
 
+  const trustProxy = checkTrustProxy(file.server?.trust_proxy, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze({
     host: env.HOST || file.server?.host || '127.0.0.1',
@@ -70,14 +73,15 @@ export function loadConfig({ env = process.env, cwd = process.cwd(), configPath 
     databasePath: resolve(cwd, env.DATABASE_PATH || file.database?.path || './data/app.db'),
     databaseUrl,
     databasePoolSize,
+    allowUnsafeCommit: file.database?.allow_unsafe_commit ?? false,
     adminToken,
     logLevel,
     configFile: filePath ? resolve(cwd, filePath) : null,
     sources,
     destinations,
-    retention: { intervalMs: (file.retention?.interval_minutes ?? 60) * 60_000 },
+    retention: { intervalMs: (file.retention?.interval_minutes ?? 60) * 60_000, dedupeDays: file.retention?.dedupe_days ?? 35 },
     server: {
-      trustProxy: file.server?.trust_proxy ?? false,
+      trustProxy,
       headersTimeoutMs: file.server?.headers_timeout_ms ?? 10_000,
       requestTimeoutMs: file.server?.request_timeout_ms ?? 30_000,
       maxHeaderCount: file.server?.max_header_count ?? 100,
@@ -198,10 +202,56 @@ function buildDestination(d: FileDestination, at: string, sources: SourceConfig[
     timeoutMs: d.timeout_ms ?? 10_000,
     maxInFlight: d.max_in_flight ?? 16,
     retrySchedule: d.retry_schedule ?? DEFAULT_RETRY_SCHEDULE,
-    headers: d.headers ?? {},
+    headers: checkedHeaders(d.headers ?? {}, `${at}.headers`, problems),
     orderingKey: d.ordering_key ?? null,
   };
 }
+
+/**
+ * `server.trust_proxy`: a list of proxy addresses or CIDRs. `true` would believe any X-Forwarded-For, so a client
+ * could name itself 127.0.0.1 and pass the loopback rule: refused, naming the alternatives.
+ */
+function checkTrustProxy(value: boolean | string[] | undefined, problems: string[]): string[] {
+  if (value === undefined || value === false) return [];
+  if (value === true) {
+    problems.push(
+      'server.trust_proxy: true would believe any client\'s X-Forwarded-For; list your proxies instead, e.g. ["127.0.0.1"] or ["10.0.0.0/8"], or leave it unset when clients connect directly',
+    );
+    return [];
+  }
+  for (const entry of value) if (!isAddressOrCidr(entry)) problems.push(`server.trust_proxy: ${JSON.stringify(entry)} is not an IP address or CIDR`);
+  return value;
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address, bits, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Destination headers go on every outbound request as configured: a name that is not an HTTP token or a value
+ * with a control or non-Latin-1 character would make every attempt throw, so they stop startup instead. Names
+ * the worker sets itself (content-length, webhook-*, x-filab-*, host) cannot be overridden.
+ */
+function checkedHeaders(headers: Record<string, string>, at: string, problems: string[]): Record<string, string> {
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) problems.push(`${at}: header name ${JSON.stringify(name)} is not a valid HTTP header name`);
+    else if (RESERVED_HEADERS.has(lower) || lower.startsWith('webhook-') || lower.startsWith('x-filab-')) {
+      problems.push(`${at}: header ${JSON.stringify(name)} is set by the worker and cannot be configured`);
+    }
+    // Visible Latin-1 plus space and tab inside; no leading or trailing whitespace (HTTP would strip it).
+    if (!/^[\t\x20-\x7e\x80-\xff]*$/.test(value) || value.trim() !== value) {
+      problems.push(`${at}.${name}: value has a control character, a character outside Latin-1 or surrounding whitespace`);
+    }
+  }
+  return headers;
+}
+
+const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'user-agent']);
 
 /** `${VAR}` anywhere in a value is replaced by the environment variable; a missing one is a problem. */
 function substituteEnv(value: string, env: NodeJS.ProcessEnv, where: string, problems: string[]): string {

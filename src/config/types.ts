@@ -55,8 +55,11 @@ export interface IngestTuning {
 }
 
 export interface ServerTuning {
-  /** Fastify trustProxy: whether (or for which proxies) X-Forwarded-* headers are believed. */
-  trustProxy: boolean | string[];
+  /**
+   * Reverse proxies (addresses or CIDRs) whose X-Forwarded-For is believed; empty: none, the TCP peer is the
+   * client. With proxies listed, the client is the right-most X-Forwarded-For address that is not a proxy.
+   */
+  trustProxy: string[];
   /** A client must send all headers within this (slowloris). */
   headersTimeoutMs: number;
   /** A client must send the whole request within this. */
@@ -81,13 +84,16 @@ export interface Config {
   databaseUrl: string | null;
   /** PostgreSQL connections per process (each process opens up to this many, plus one for LISTEN). */
   databasePoolSize: number;
+  /** Start (with a warning) even when the database does not commit durably. Default false: refuse to start. */
+  allowUnsafeCommit: boolean;
   adminToken: string | null;
   logLevel: string;
   configFile: string | null;
   sources: SourceConfig[];
   destinations: DestinationConfig[];
   server: ServerTuning;
-  retention: { intervalMs: number };
+  /** dedupeDays: how long a pruned event still counts as a replay (its tombstone's lifetime). */
+  retention: { intervalMs: number; dedupeDays: number };
   ingest: IngestTuning;
   worker: WorkerTuning;
 }

@@ -37,7 +37,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const limiter = config.ingest.rateLimit ? makeRateLimiter(config.ingest.rateLimit.perSecond, config.ingest.rateLimit.burst, deps.clock) : null;
   let closing = false;
   // X-Forwarded-* handling is Fastify's; with a trusted proxy every ingest request goes through Fastify.
-  const fastIngest = config.server.trustProxy
+  const fastIngest = config.server.trustProxy.length > 0
     ? () => false
     : makeFastIngest({ deps: ingestDeps, sources: config.sources, limiter, maxHeaderCount: config.server.maxHeaderCount, nextRequestId, isClosing: () => closing });
   const app = Fastify({
@@ -47,7 +47,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     genReqId: nextRequestId,
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true },
-    trustProxy: config.server.trustProxy,
+    trustProxy: config.server.trustProxy.length > 0 ? config.server.trustProxy : false,
     // Slow clients are cut off (slowloris): headers and the whole request each have a deadline, checked every second.
     serverFactory: (handler) =>
       createServer(

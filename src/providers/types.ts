@@ -35,6 +35,13 @@ export interface VerifiedEvent {
   createdAt: number | null;
   /** Bytes to store and deliver for this event; defaults to the request's raw body (batch items set their own). */
   payload?: Buffer;
+  /**
+   * SHA-256 hex over what the signature covers and the event type (and, for batch items, the signed item key):
+   * a second request with the same digest is a replay of this event, whatever its unsigned headers say. Schemes
+   * whose event key comes from an unsigned header must set it; absent, ingest uses a digest of (key, type, payload),
+   * which never merges two events.
+   */
+  contentDigest?: string;
 }
 
 /** A fixed answer a provider requires (Slack's url_verification challenge, Adyen's "[accepted]"). */
@@ -55,7 +62,8 @@ export type VerifyResult =
       /** Provider-signed timestamp (seconds), for the clock-skew metric. */
       signedAt?: number;
     }
-  | { ok: false; reason: ErrorCode; detail?: string };
+  /** `header`: the request header the rejection concerns (the scheme's own signature header), for the error text. */
+  | { ok: false; reason: ErrorCode; detail?: string; header?: string };
 
 /** Options a provider reads from its source's config; each provider documents the keys it uses. */
 export interface VerifyOptions {

@@ -250,6 +250,11 @@ export interface Store {
    */
   pendingMigrations?(): Promise<string[]>;
   close(): Promise<void>;
+  /**
+   * Why commits on this connection are not durable (e.g. PostgreSQL synchronous_commit=off, fsync off, a dead
+   * SQLite writer thread), or null when they are. Checked at startup (refuse unless allow_unsafe_commit) and by /ready.
+   */
+  durabilityProblem?(): Promise<string | null>;
 
   /**
    * Insert events with their deliveries in ONE transaction (group commit). Outcomes in input order.

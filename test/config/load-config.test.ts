@@ -102,3 +102,36 @@ destinations:
     expect(text).toContain('sources[1].secrets[0]: has surrounding whitespace');
   });
 });
+
+describe('loadConfig: trust boundaries in the config', () => {
+  const load = (yaml: string) => {
+    const dir = makeTempDir();
+    writeFileSync(join(dir, 'filab.yaml'), yaml);
+    return () => loadConfig({ env: {}, cwd: dir });
+  };
+
+  it('refuses trust_proxy: true, naming the alternatives, and takes a list of addresses and CIDRs', () => {
+    expect(problemsOf(load('server:\n  trust_proxy: true\n')).join('\n')).toMatch(/server\.trust_proxy: true .*list your proxies instead/);
+    expect(problemsOf(load('server:\n  trust_proxy: ["127.0.0.1", "not-an-ip", "10.0.0.0/33"]\n'))).toEqual([
+      'server.trust_proxy: "not-an-ip" is not an IP address or CIDR',
+      'server.trust_proxy: "10.0.0.0/33" is not an IP address or CIDR',
+    ]);
+    expect(load('server:\n  trust_proxy: ["127.0.0.1", "10.0.0.0/8", "::1"]\n')().server.trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
+    expect(load('server:\n  trust_proxy: false\n')().server.trustProxy).toEqual([]);
+  });
+
+  it('refuses destination headers that cannot go on the wire or that the worker sets itself', () => {
+    const yaml = (headers: string) => `destinations:\n  - name: d\n    url: https://example.com/hook\n    headers: ${headers}\n`;
+    expect(problemsOf(load(yaml('{ "bad name": "x" }')))).toEqual(['destinations[0].headers: header name "bad name" is not a valid HTTP header name']);
+    expect(problemsOf(load(yaml('{ "x-team": "a\\r\\nx-evil: 1" }')))[0]).toMatch(/destinations\[0\]\.headers\.x-team: value has a control character/);
+    expect(problemsOf(load(yaml('{ "x-team": "caf\\u00e9 \\u2603" }')))[0]).toMatch(/outside Latin-1/);
+    expect(problemsOf(load(yaml('{ "Webhook-Signature": "v1,x" }')))[0]).toMatch(/is set by the worker/);
+    expect(problemsOf(load(yaml('{ "content-length": "1" }')))[0]).toMatch(/is set by the worker/);
+    expect(load(yaml('{ "x-team": "payments", "authorization": "Bearer abc" }'))().destinations[0]!.headers).toEqual({ 'x-team': 'payments', authorization: 'Bearer abc' });
+  });
+
+  it('reads database.allow_unsafe_commit and retention.dedupe_days, with safe defaults', () => {
+    expect(load('sources: []\n')()).toMatchObject({ allowUnsafeCommit: false, retention: { dedupeDays: 35 } });
+    expect(load('database:\n  allow_unsafe_commit: true\nretention:\n  dedupe_days: 90\n')()).toMatchObject({ allowUnsafeCommit: true, retention: { dedupeDays: 90 } });
+  });
+});
