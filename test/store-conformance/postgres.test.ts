@@ -31,6 +31,7 @@ describeStoreConformance('postgres', {
     await direct.query(`TRUNCATE ${TABLES} RESTART IDENTITY CASCADE`);
     return makePostgresStore({ url: db.url, poolSize: 4 });
   },
+  execute: async (sql) => void (await direct.query(sql)),
   teardown: async () => direct?.end(),
 });
 
