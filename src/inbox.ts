@@ -84,6 +84,7 @@ export async function createInbox(options: InboxOptions): Promise<Inbox> {
     retention: {
       rules: config.sources.flatMap((s) => (s.retentionDeliveredDays !== null ? [{ source: s.name, days: s.retentionDeliveredDays }] : [])),
       intervalMs: config.retention.intervalMs,
+      dedupeDays: config.retention.dedupeDays,
     },
   });
 

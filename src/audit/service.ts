@@ -33,13 +33,21 @@ export interface MaintenanceOptions {
   clock: Clock;
   log: Log;
   sealIntervalMs: number;
-  /** Retention of delivered events per source (days); sources without a rule keep everything. */
-  retention: { rules: { source: string; days: number }[]; intervalMs: number };
+  /**
+   * Retention of delivered events per source (days); sources without a rule keep everything. A pruned event stays
+   * a dedupe tombstone for dedupeDays after it was pruned (a replay of it is still a replay), then is deleted.
+   */
+  retention: { rules: { source: string; days: number }[]; intervalMs: number; dedupeDays: number };
 }
 
+const DAY_MS = 86_400_000;
+/** Rows pruned or expired per transaction: bounds how long one holds the write lock. */
+const PRUNE_BATCH = 1000;
+
 /**
- * Background upkeep: seal new events into the audit chain every sealIntervalMs (off the ingest hot path),
- * and prune delivered events past their source's retention. Failures are logged and retried next tick.
+ * Background upkeep: seal new events into the audit chain every sealIntervalMs (off the ingest hot path), prune
+ * delivered events past their source's retention (each prune writes its checkpoint into the chain in the same
+ * transaction), and delete tombstones past dedupe_days. Failures are logged and retried next tick.
  */
 export function startMaintenance(options: MaintenanceOptions): { stop(): Promise<void>; sealNow(): Promise<number>; pruneNow(): Promise<number> } {
   const { store, clock, log, retention } = options;
@@ -53,10 +61,15 @@ export function startMaintenance(options: MaintenanceOptions): { stop(): Promise
     await sealAll(); // only sealed events may be pruned: seal first so nothing waits a whole interval
     let total = 0;
     for (const rule of retention.rules) {
-      const n = await store.pruneDelivered(clock.now() - rule.days * 86_400_000, rule.source);
-      if (n > 0) log.info({ source: rule.source, pruned: n }, 'retention pruned delivered events');
-      total += n;
+      const before = clock.now() - rule.days * DAY_MS;
+      let pruned = 0;
+      for (let n = PRUNE_BATCH; n === PRUNE_BATCH; pruned += n) n = await store.pruneDelivered({ before, source: rule.source, now: clock.now(), limit: PRUNE_BATCH });
+      if (pruned > 0) log.info({ source: rule.source, pruned }, 'retention pruned delivered events');
+      total += pruned;
     }
+    let expired = 0;
+    for (let n = PRUNE_BATCH; n === PRUNE_BATCH; expired += n) n = await store.expireTombstones(clock.now() - retention.dedupeDays * DAY_MS, PRUNE_BATCH);
+    if (expired > 0) log.info({ expired }, 'retention deleted dedupe tombstones past dedupe_days');
     return total;
   };
   const queue = <T>(task: () => Promise<T>): Promise<T> => {
@@ -67,13 +80,14 @@ export function startMaintenance(options: MaintenanceOptions): { stop(): Promise
   const tick = (what: string, task: () => Promise<unknown>) => () =>
     void queue(task).catch((err: unknown) => log.warn({ err: (err as Error).message }, `${what} failed; will retry`));
   const sealTimer = setInterval(tick('audit sealing', sealAll), options.sealIntervalMs);
-  const pruneTimer = retention.rules.length > 0 ? setInterval(tick('retention', prune), retention.intervalMs) : null;
+  // Always: tombstones left by rules since removed still expire.
+  const pruneTimer = setInterval(tick('retention', prune), retention.intervalMs);
   sealTimer.unref();
-  pruneTimer?.unref();
+  pruneTimer.unref();
   return {
     async stop() {
       clearInterval(sealTimer);
-      if (pruneTimer) clearInterval(pruneTimer);
+      clearInterval(pruneTimer);
       await running;
     },
     sealNow: () => queue(sealAll),

@@ -9,6 +9,7 @@ import { ApiError, type ErrorCode } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
 import { sha256Hex } from '../providers/crypto.ts';
+import { hashHex } from '../digest.ts';
 import type { Provider, SignedRequest } from '../providers/types.ts';
 import type { NewEvent } from '../store/types.ts';
 import type { CommitQueue } from './commit-queue.ts';
@@ -45,6 +46,7 @@ export async function handleWebhook(deps: IngestDeps, source: SourceConfig, prov
   const headers = storedHeaders(req.headers);
   const events: NewEvent[] = verdict.events.map((e) => {
     const payload = e.payload ?? req.rawBody;
+    const payloadSha256 = sha256Hex(payload);
     return {
       id: newId('msg', now),
       source: source.name,
@@ -54,8 +56,9 @@ export async function handleWebhook(deps: IngestDeps, source: SourceConfig, prov
       receivedAt: now,
       payload,
       headers,
-      payloadSha256: sha256Hex(payload),
+      payloadSha256,
       secretLabel: verdict.secretLabel,
+      contentDigest: e.contentDigest ?? fallbackContentDigest(e.key, e.type, payloadSha256),
       deliveries: deps.router.route(source.name, e.type, payload, now),
     };
   });
@@ -80,6 +83,16 @@ function reject(deps: IngestDeps, source: SourceConfig, code: ErrorCode, detail?
   deps.log.info({ source: source.name, outcome: code }, 'ingest rejected');
   // The seed's source keeps the seed's exact texts; others may say more.
   throw new ApiError(code, source.fromEnvironment ? undefined : detail);
+}
+
+/**
+ * For a provider that gives no content digest: SHA-256 over field("filab.fallback.v1") field(key) field(type)
+ * field(payload sha256), field(v) = `<UTF-8 byte length>:<v>`. It includes the key, so it never merges two events
+ * the key dedupe keeps apart (and adds no replay protection of its own).
+ */
+export function fallbackContentDigest(key: string, type: string, payloadSha256: string): string {
+  const field = (v: string) => `${Buffer.byteLength(v, 'utf8')}:${v}`;
+  return hashHex('sha256', field('filab.fallback.v1') + field(key) + field(type) + field(payloadSha256));
 }
 
 function storedHeaders(headers: SignedRequest['headers']): Record<string, string> {

@@ -2,7 +2,6 @@
  * Row -> record mapping shared by both backends: they use the same column names, and integers arrive as
  * numbers from both (PostgreSQL bigint is parsed to number in postgres/pool.ts). Booleans are 0/1 on SQLite.
  */
-import type { AuditEntry } from '../audit/chain.ts';
 import type { ActivityBucket, AttemptRecord, DeliveryListItem, DeliveryRecord, EventStatus, EventSummary } from './types.ts';
 
 export type Row = Record<string, unknown>;
@@ -51,21 +50,6 @@ export function toAttempt(row: Row): AttemptRecord {
 /** A delivery with its event's identity, for the dead-letter list (query joins deliveries d with events e). */
 export function toDeliveryListItem(row: Row): DeliveryListItem {
   return { ...toDelivery(row), source: row.source as string, eventKey: row.event_key as string, eventType: row.event_type as string, receivedAt: row.received_at as number };
-}
-
-/** An audit entry joined with its event (LEFT JOIN: the event columns are null once retention pruned it). */
-export function toAuditEntry(source: string, r: Row): AuditEntry {
-  return {
-    seq: r.position as number,
-    eventId: r.event_id as string,
-    contentHash: r.content_hash as string,
-    prevHash: r.prev_hash as string,
-    entryHash: r.entry_hash as string,
-    event:
-      r.payload === null
-        ? null
-        : { source, eventKey: r.event_key as string, receivedAt: r.received_at as number, headers: JSON.parse(r.headers as string) as Record<string, string>, payload: r.payload as Buffer },
-  };
 }
 
 /** WHERE clause builder with numbered placeholders ($n, PostgreSQL). */

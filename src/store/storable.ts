@@ -3,15 +3,19 @@
  * computed where the event is made, on the event loop: with SQLite the writer thread is the serial part of
  * ingest (one writer holds the lock), so it should do nothing but the writes themselves.
  */
-import { contentHashWithDigest } from '../audit/chain.ts';
+import { eventContentHash } from '../audit/chain.ts';
 import type { NewEvent } from './types.ts';
 
-export interface StorableEvent extends Omit<NewEvent, 'headers'> {
+export interface StorableEvent extends Omit<NewEvent, 'headers' | 'contentDigest'> {
   headersJson: string;
+  contentDigest: string | null;
+  /** The audit content hash (version 2, src/audit/chain.ts). */
   contentHash: string;
 }
 
 export function toStorable(e: NewEvent): StorableEvent {
+  const headersJson = JSON.stringify(e.headers);
+  const contentDigest = e.contentDigest ?? null;
   return {
     id: e.id,
     source: e.source,
@@ -20,10 +24,11 @@ export function toStorable(e: NewEvent): StorableEvent {
     providerCreatedAt: e.providerCreatedAt,
     receivedAt: e.receivedAt,
     payload: e.payload,
-    headersJson: JSON.stringify(e.headers),
+    headersJson,
     payloadSha256: e.payloadSha256,
     secretLabel: e.secretLabel,
+    contentDigest,
     deliveries: e.deliveries,
-    contentHash: contentHashWithDigest(e, e.payloadSha256),
+    contentHash: eventContentHash({ ...e, headersJson, contentDigest }, e.payloadSha256),
   };
 }

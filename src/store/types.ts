@@ -1,7 +1,11 @@
 /**
  * Terminology
  * - event: one verified inbound message, stored with its raw payload and the headers that matter.
- *   Unique per (source, event key): the database enforces it in the insert itself, never check-then-write.
+ *   Unique per (source, event key) and per (source, content digest): the database enforces both in the insert
+ *   itself, never check-then-write.
+ * - tombstone: what retention leaves of a pruned event (its row without payload, headers or deliveries, marked
+ *   pruned) for retention.dedupe_days, so a replay of it is still refused by the same unique constraints. No read
+ *   of the store (listing, detail, stats, activity) shows a tombstone as an event.
  * - delivery: one event x one destination, created in the same transaction as its event (transactional outbox).
  *   Status: pending (waiting for its first attempt), failed (last attempt failed, a retry is scheduled),
  *   delivered, dead (schedule exhausted, or a manual replay failed).
@@ -40,13 +44,21 @@ export interface NewEvent {
   payloadSha256: string;
   /** Label of the secret that verified it (never the secret). */
   secretLabel: string | null;
+  /**
+   * SHA-256 hex of what the signature covers plus the event type (see VerifiedEvent.contentDigest): a second copy
+   * of the same signed content is a replay whatever its unsigned id header says. Null/absent: no digest dedupe.
+   */
+  contentDigest?: string | null;
   /** Deliveries to create with the event, due at receivedAt. */
   deliveries: NewDelivery[];
 }
 
 export type InsertOutcome =
   | { inserted: true; id: string }
-  /** `conflict`: a stored event has the same key but a different payload hash. */
+  /**
+   * Not stored: a stored event (or tombstone) `id` has the same content digest (a replay: conflict false) or the same
+   * key (`conflict`: with a different payload hash).
+   */
   | { inserted: false; id: string; conflict: boolean };
 
 export interface EventSummary {
@@ -307,9 +319,20 @@ export interface Store {
   /** A source's entries in chain order with position > afterPosition (seq in AuditEntry = position). */
   listAuditEntries(source: string, afterPosition: number, limit: number): Promise<import('../audit/chain.ts').AuditEntry[]>;
   /**
-   * Retention: delete events whose status is `delivered` and that were received before `before` (with their
-   * deliveries and attempts), optionally for one source; never dead, failed, pending or received ones, and
-   * only events already sealed into the audit chain (whose entries stay). Returns how many events were deleted.
+   * Retention: prune up to `limit` events whose status is `delivered` and that were received before `before`,
+   * optionally for one source; never dead, failed, pending or received ones, and only events already sealed into
+   * the audit chain (whose entries stay). A pruned event loses its payload, headers, deliveries and attempts and
+   * stays as a tombstone (pruned at `now`); the same transaction appends retention checkpoints naming the pruned
+   * events to their sources' chains. Returns how many events were pruned (call again while it returns `limit`).
    */
-  pruneDelivered(before: number, source?: string): Promise<number>;
+  pruneDelivered(options: PruneOptions): Promise<number>;
+  /** Delete up to `limit` tombstones pruned before `before` (their dedupe keys then stop counting). Returns how many. */
+  expireTombstones(before: number, limit: number): Promise<number>;
+}
+
+export interface PruneOptions {
+  before: number;
+  source?: string;
+  now: number;
+  limit: number;
 }

@@ -6,15 +6,19 @@ import { afterAll, afterEach, beforeAll, describe } from 'vitest';
 import type { Store } from '../../src/store/types.ts';
 import { deliveryContract } from './deliveries-contract.ts';
 import { eventContract } from './events-contract.ts';
+import { replayAndAuditContract } from './replay-audit-contract.ts';
 
 export interface StoreHarness {
   setup?(): Promise<void>;
   /** An empty, migrated store. */
   fresh(): Promise<Store>;
+  /** Run SQL directly on the database of the store `fresh` returned last (to tamper with rows as an intruder would). */
+  execute(sql: string): Promise<void>;
   teardown?(): Promise<void>;
 }
 
 export type OpenStore = () => Promise<Store>;
+export type ExecuteSql = (sql: string) => Promise<void>;
 
 export function describeStoreConformance(name: string, harness: StoreHarness): void {
   describe(`Store conformance: ${name}`, () => {
@@ -31,5 +35,6 @@ export function describeStoreConformance(name: string, harness: StoreHarness): v
     };
     eventContract(openStore);
     deliveryContract(openStore);
+    replayAndAuditContract(openStore, (sql) => harness.execute(sql));
   });
 }

@@ -172,16 +172,23 @@ export function eventContract(open: OpenStore): void {
       for (const d of claimed) if (d.eventId !== keep) await store.completeAttempt(attempt(d.id, { kind: 'delivered' }));
       const unsealed = newEvent({ receivedAt: 1_000_010 });
       await store.insertEvents([unsealed]);
-      expect(await store.pruneDelivered(1_000_005, 'paddle')).toBe(2); // paddle events at +0 and +3 (+6 is kept: not delivered)
-      expect(await store.pruneDelivered(2_000_000)).toBe(4);
+      expect(await store.pruneDelivered({ before: 1_000_005, source: 'paddle', now: 3_000_000, limit: 100 })).toBe(2); // paddle events at +0 and +3 (+6 is kept: not delivered)
+      expect(await store.pruneDelivered({ before: 2_000_000, now: 3_000_000, limit: 3 })).toBe(3);
+      expect(await store.pruneDelivered({ before: 2_000_000, now: 3_000_000, limit: 3 })).toBe(1);
       expect(await store.getEvent(events[1]!.id)).toBeNull();
       expect(await store.getEvent(keep)).not.toBeNull();
       expect(await store.getEvent(unsealed.id)).not.toBeNull();
-      // The four pruned stripe events keep their entries; `unsealed` follows them if the backend sealed it at insert.
+      // The four pruned stripe events keep their entries; `unsealed` follows them if the backend sealed it at insert,
+      // then the checkpoints of the two stripe prunes name them.
       const after = await store.listAuditEntries('stripe', 0, 100);
       expect(after.slice(0, 4).map((e) => [e.eventId, e.event])).toEqual(stripeEntries.map((e) => [e.eventId, null]));
-      expect(after.slice(4).map((e) => e.eventId)).toEqual(sealed ? [] : [unsealed.id]);
+      const rest = after.slice(4).filter((e) => e.kind === 'event');
+      expect(rest.map((e) => e.eventId)).toEqual(sealed ? [] : [unsealed.id]);
+      const checkpoints = after.filter((e) => e.kind === 'checkpoint');
+      expect(checkpoints.flatMap((c) => c.pruned).sort()).toEqual(stripeEntries.slice(0, 4).map((e) => e.eventId).sort());
+      expect(after.slice(0, 4).every((e) => e.prunedBy !== null && checkpoints.some((c) => c.seq === e.prunedBy))).toBe(true);
       expect(verifyEntries(after)).toMatchObject({ ok: true, entries: after.length });
+      expect(verifyEntries(await store.listAuditEntries('paddle', 0, 100))).toMatchObject({ ok: true, entries: 4 });
     });
   });
 }

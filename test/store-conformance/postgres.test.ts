@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contentHash, verifyEntries } from '../../src/audit/chain.ts';
+import { eventContentHash, verifyEntries } from '../../src/audit/chain.ts';
 import { StorageUnavailableError } from '../../src/errors.ts';
 import { CHAIN_HEADS } from '../../src/store/postgres/audit.ts';
 import { makePostgresStore } from '../../src/store/postgres/index.ts';
@@ -11,7 +11,7 @@ import { attempt, claimOptions, newEvent } from './fixtures.ts';
 let db: TestDatabase;
 /** Our own connection to the test database, to empty it between tests. */
 let direct: pg.Client;
-const TABLES = 'events, deliveries, attempts, destination_states, audit_entries, audit_pending';
+const TABLES = 'events, deliveries, attempts, destination_states, audit_entries, audit_pending, audit_pruned';
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -31,6 +31,7 @@ describeStoreConformance('postgres', {
     await direct.query(`TRUNCATE ${TABLES} RESTART IDENTITY CASCADE`);
     return makePostgresStore({ url: db.url, poolSize: 4 });
   },
+  execute: async (sql) => void (await direct.query(sql)),
   teardown: async () => direct?.end(),
 });
 
@@ -50,8 +51,9 @@ describe('postgres specifics', () => {
     try {
       const first = newEvent({ receivedAt: 1_000_000 });
       await store.insertEvents([first]);
-      const queued = await sql.query('SELECT source, content_hash FROM audit_pending');
-      expect(queued.rows).toEqual([{ source: 'stripe', content_hash: contentHash({ ...first, payload: first.payload }) }]);
+      const queued = await sql.query('SELECT source, content_hash, hash_version FROM audit_pending');
+      const content = eventContentHash({ ...first, headersJson: JSON.stringify(first.headers), contentDigest: null }, first.payloadSha256);
+      expect(queued.rows).toEqual([{ source: 'stripe', content_hash: content, hash_version: 2 }]);
       // As an older version left it: the pending row names the event only.
       const legacy = newEvent({ receivedAt: 1_000_001 });
       await store.insertEvents([legacy]);

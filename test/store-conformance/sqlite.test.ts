@@ -13,6 +13,14 @@ const dir = mkdtempSync(join(tmpdir(), 'filab-conformance-'));
 let n = 0;
 describeStoreConformance('sqlite', {
   fresh: async () => makeSqliteStore(join(dir, `store-${++n}.db`)),
+  execute: async (sql) => {
+    const db = new Database(join(dir, `store-${n}.db`));
+    try {
+      db.exec(sql);
+    } finally {
+      db.close();
+    }
+  },
   teardown: async () => rmSync(dir, { recursive: true, force: true }),
 });
 

@@ -49,7 +49,7 @@ export function makePostgresViews(db: Db) {
     const bucket = Math.max(1, Math.floor(bucketMs));
     const start = Math.floor(since);
     const [received, failed] = await Promise.all([
-      db.query<{ b: number; n: number }>('SELECT (received_at - $1) / $2 AS b, count(*) AS n FROM events WHERE received_at >= $1 GROUP BY b', [start, bucket]),
+      db.query<{ b: number; n: number }>('SELECT (received_at - $1) / $2 AS b, count(*) AS n FROM events WHERE received_at >= $1 AND pruned_at IS NULL GROUP BY b', [start, bucket]),
       db.query<{ b: number; n: number }>(
         `SELECT (started_at - $1) / $2 AS b, count(*) AS n FROM attempts
          WHERE started_at >= $1 AND (error IS NOT NULL OR status_code < 200 OR status_code > 299) GROUP BY b`,
@@ -73,7 +73,7 @@ export function makePostgresViews(db: Db) {
 
   async function stats(): Promise<Stats> {
     const [eventCounts, deliveryCounts, oldest] = await Promise.all([
-      db.query<{ status: EventStatus; n: number }>('SELECT status, count(*) AS n FROM events GROUP BY status'),
+      db.query<{ status: EventStatus; n: number }>('SELECT status, count(*) AS n FROM events WHERE pruned_at IS NULL GROUP BY status'),
       db.query<{ status: DeliveryStatus; n: number }>('SELECT status, count(*) AS n FROM deliveries GROUP BY status'),
       db.query<{ oldest: number | null }>("SELECT min(created_at) AS oldest FROM deliveries WHERE status IN ('pending', 'failed')"),
     ]);

@@ -1,6 +1,6 @@
-/** Audit chain sealing and retention on SQLite (see src/audit/chain.ts for the hashes). */
-import { contentHashWithDigest, entryHash, GENESIS } from '../../audit/chain.ts';
-import { toAuditEntry } from '../rows.ts';
+/** Audit chain sealing, retention (tombstones and checkpoints) and tombstone expiry on SQLite (hashes: src/audit/chain.ts). */
+import { CHECKPOINT_MAX_EVENTS, checkpointContentHash, entryHash, eventContentHash, GENESIS, HASH_VERSION } from '../../audit/chain.ts';
+import { auditEntriesSql, checkpointId, checkpointListsSql, groupBySource, toAuditEntry, toEventColumns, withCheckpointLists } from '../audit-rows.ts';
 import type { Store } from '../types.ts';
 import { guarded } from './errors.ts';
 import type { SqliteDb } from './open.ts';
@@ -8,49 +8,55 @@ import type { SqliteDb } from './open.ts';
 interface UnsealedRow {
   id: string;
   source: string;
-  event_key: string;
-  received_at: number;
-  headers: string;
   payload_sha256: string;
+  [column: string]: unknown;
 }
 
-/** One entry to append: the event and its content hash (see src/audit/chain.ts). */
+/** One entry to append: an event or a retention checkpoint, with its content hash (see src/audit/chain.ts). */
 export interface ChainItem {
   eventId: string;
   source: string;
   contentHash: string;
+  kind?: 'event' | 'checkpoint';
 }
 
 /**
- * Appends entries to their sources' chains; call inside a write transaction (which serialises appenders
- * across connections and processes). Used by the insert transaction, which seals each new event as it stores
- * it, and by sealAudit for events queued in audit_pending by earlier versions.
+ * Appends entries (version 2) to their sources' chains and returns the positions they got; call inside a write
+ * transaction (which serialises appenders across connections and processes). Used by the insert transaction,
+ * which seals each new event as it stores it, by retention for its checkpoints, and by sealAudit for events
+ * queued in audit_pending by earlier versions.
  */
-export function makeChainAppender(db: SqliteDb): (items: readonly ChainItem[], now: number) => void {
+export function makeChainAppender(db: SqliteDb): (items: readonly ChainItem[], now: number) => number[] {
   const head = db.prepare<[string], { position: number; entry_hash: string }>(
     'SELECT position, entry_hash FROM audit_entries WHERE source = ? ORDER BY position DESC LIMIT 1',
   );
   const append = db.prepare(
-    'INSERT INTO audit_entries (source, position, event_id, content_hash, prev_hash, entry_hash, sealed_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    `INSERT INTO audit_entries (source, position, event_id, content_hash, prev_hash, entry_hash, sealed_at, hash_version, kind)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ${HASH_VERSION}, ?)`,
   );
   return (items, now) => {
     const heads = new Map<string, { position: number; hash: string }>();
-    for (const item of items) {
+    return items.map((item) => {
       let current = heads.get(item.source);
       if (!current) {
         const h = head.get(item.source);
         current = h ? { position: h.position, hash: h.entry_hash } : { position: 0, hash: GENESIS };
       }
       const next = { position: current.position + 1, hash: entryHash(current.hash, item.contentHash) };
-      append.run(item.source, next.position, item.eventId, item.contentHash, current.hash, next.hash, now);
+      const eventId = item.kind === 'checkpoint' ? checkpointId(item.source, next.position) : item.eventId;
+      append.run(item.source, next.position, eventId, item.contentHash, current.hash, next.hash, now, item.kind ?? 'event');
       heads.set(item.source, next);
-    }
+      return next.position;
+    });
   };
 }
 
-export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'sealAudit' | 'auditSources' | 'listAuditEntries' | 'pruneDelivered'> {
+const placeholder = () => '?';
+
+export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'sealAudit' | 'auditSources' | 'listAuditEntries' | 'pruneDelivered' | 'expireTombstones'> {
   const unsealed = db.prepare<[number], UnsealedRow & { pending_seq: number }>(
-    `SELECT p.seq AS pending_seq, e.id, e.source, e.event_key, e.received_at, e.headers, e.payload_sha256
+    `SELECT p.seq AS pending_seq, e.id, e.source, e.event_key, e.event_type, e.provider_created_at, e.received_at, e.secret_label,
+       e.content_digest, e.headers, e.payload_sha256
      FROM audit_pending p JOIN events e ON e.id = p.event_id ORDER BY p.seq LIMIT ?`,
   );
   const unpend = db.prepare('DELETE FROM audit_pending WHERE seq = ?');
@@ -61,30 +67,55 @@ export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'sealAudit' | 'auditS
     const items = rows.map((row) => ({
       eventId: row.id,
       source: row.source,
-      contentHash: contentHashWithDigest(
-        { source: row.source, eventKey: row.event_key, receivedAt: row.received_at, headers: JSON.parse(row.headers) as Record<string, string> },
-        row.payload_sha256,
-      ),
+      contentHash: eventContentHash(toEventColumns(row), row.payload_sha256),
     }));
     appendToChains(items, now);
     for (const row of rows) unpend.run(row.pending_seq);
     return rows.length;
   });
 
-  const entries = db.prepare<[string, number, number], Record<string, unknown>>(
-    `SELECT a.position, a.event_id, a.content_hash, a.prev_hash, a.entry_hash, e.event_key, e.received_at, e.headers, e.payload
-     FROM audit_entries a LEFT JOIN events e ON e.id = a.event_id
-     WHERE a.source = ? AND a.position > ? ORDER BY a.position LIMIT ?`,
+  const entries = db.prepare<[string, number, number], Record<string, unknown>>(auditEntriesSql(placeholder));
+  const lists = db.prepare<[string, number, number], { position: number; event_id: string }>(checkpointListsSql(placeholder));
+  const listEntries = (source: string, afterPosition: number, limit: number) => {
+    const page = entries.all(source, afterPosition, limit).map((r) => toAuditEntry(source, r));
+    if (!page.some((e) => e.kind === 'checkpoint')) return page;
+    return withCheckpointLists(page, lists.all(source, afterPosition, page[page.length - 1]!.seq));
+  };
+
+  const prunable = db.prepare<{ before: number; source: string | null; limit: number }, { id: string; source: string }>(
+    `SELECT id, source FROM events WHERE status = 'delivered' AND pruned_at IS NULL AND received_at < @before
+     AND (@source IS NULL OR source = @source) AND EXISTS (SELECT 1 FROM audit_entries a WHERE a.event_id = events.id)
+     ORDER BY seq LIMIT @limit`,
   );
-  const prune = db.prepare(
-    `DELETE FROM events WHERE status = 'delivered' AND received_at < @before AND (@source IS NULL OR source = @source)
-     AND EXISTS (SELECT 1 FROM audit_entries a WHERE a.event_id = events.id)`,
+  const tombstone = db.prepare("UPDATE events SET payload = X'', headers = '{}', pruned_at = ? WHERE id = ?");
+  // Attempts go with their deliveries (ON DELETE CASCADE).
+  const dropDeliveries = db.prepare('DELETE FROM deliveries WHERE event_id = ?');
+  const markPruned = db.prepare('INSERT INTO audit_pruned (event_id, source, position) VALUES (?, ?, ?)');
+  // The tombstones, their deliveries' deletion and the checkpoints naming them commit together or not at all.
+  const prune = db.transaction((before: number, source: string | null, now: number, limit: number) => {
+    const rows = prunable.all({ before, source, limit });
+    for (const row of rows) {
+      tombstone.run(now, row.id);
+      dropDeliveries.run(row.id);
+    }
+    for (const [chainSource, ids] of groupBySource(rows)) {
+      for (let at = 0; at < ids.length; at += CHECKPOINT_MAX_EVENTS) {
+        const chunk = ids.slice(at, at + CHECKPOINT_MAX_EVENTS);
+        const [position] = appendToChains([{ eventId: '', source: chainSource, contentHash: checkpointContentHash(chainSource, chunk), kind: 'checkpoint' }], now);
+        for (const id of chunk) markPruned.run(id, chainSource, position);
+      }
+    }
+    return rows.length;
+  });
+  const expire = db.prepare(
+    'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE pruned_at IS NOT NULL AND pruned_at < ? ORDER BY pruned_at LIMIT ?)',
   );
 
   return {
     sealAudit: (limit, now) => guarded(() => seal.immediate(limit, now)),
     auditSources: () => guarded(() => db.prepare('SELECT DISTINCT source FROM audit_entries ORDER BY source').pluck().all() as string[]),
-    listAuditEntries: (source, afterPosition, limit) => guarded(() => entries.all(source, afterPosition, limit).map((r) => toAuditEntry(source, r))),
-    pruneDelivered: (before, source) => guarded(() => prune.run({ before, source: source ?? null }).changes),
+    listAuditEntries: (source, afterPosition, limit) => guarded(() => listEntries(source, afterPosition, limit)),
+    pruneDelivered: ({ before, source, now, limit }) => guarded(() => prune.immediate(before, source ?? null, now, limit)),
+    expireTombstones: (before, limit) => guarded(() => expire.run(before, limit).changes),
   };
 }

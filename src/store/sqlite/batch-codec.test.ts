@@ -21,6 +21,7 @@ const event: fc.Arbitrary<StorableEvent> = fc.record({
   contentHash: fc.string({ maxLength: 64 }),
   payloadSha256: fc.string({ maxLength: 64 }),
   secretLabel: fc.option(text, { nil: null }),
+  contentDigest: fc.option(fc.string({ maxLength: 64 }), { nil: null }),
   deliveries: fc.array(fc.record({ id: text, destination: text, orderingKey: fc.option(text, { nil: null }) }), { maxLength: 3 }),
 });
 

@@ -21,6 +21,7 @@ type EventRow = [
   receivedAt: number,
   payloadSha256: string,
   secretLabel: string | null,
+  contentDigest: string | null,
   deliveries: StorableEvent['deliveries'],
   contentHash: string,
   payloadLength: number,
@@ -38,7 +39,7 @@ export function encodeBatch(events: readonly StorableEvent[]): EncodedBatch {
     at += e.payload.length;
     const headersLength = bytes.write(e.headersJson, at, 'utf8');
     at += headersLength;
-    rows.push([e.id, e.source, e.eventKey, e.eventType, e.providerCreatedAt, e.receivedAt, e.payloadSha256, e.secretLabel, e.deliveries, e.contentHash, e.payload.length, headersLength]);
+    rows.push([e.id, e.source, e.eventKey, e.eventType, e.providerCreatedAt, e.receivedAt, e.payloadSha256, e.secretLabel, e.contentDigest, e.deliveries, e.contentHash, e.payload.length, headersLength]);
   }
   return { meta: JSON.stringify(rows), bytes: bytes.buffer as ArrayBuffer };
 }
@@ -47,9 +48,9 @@ export function decodeBatch(batch: EncodedBatch): StorableEvent[] {
   const rows = JSON.parse(batch.meta) as EventRow[];
   const bytes = Buffer.from(batch.bytes);
   let at = 0;
-  return rows.map(([id, source, eventKey, eventType, providerCreatedAt, receivedAt, payloadSha256, secretLabel, deliveries, contentHash, payloadLength, headersLength]) => {
+  return rows.map(([id, source, eventKey, eventType, providerCreatedAt, receivedAt, payloadSha256, secretLabel, contentDigest, deliveries, contentHash, payloadLength, headersLength]) => {
     const payload = bytes.subarray(at, (at += payloadLength));
     const headersJson = bytes.toString('utf8', at, (at += headersLength));
-    return { id, source, eventKey, eventType, providerCreatedAt, receivedAt, payload, headersJson, payloadSha256, secretLabel, deliveries, contentHash };
+    return { id, source, eventKey, eventType, providerCreatedAt, receivedAt, payload, headersJson, payloadSha256, secretLabel, contentDigest, deliveries, contentHash };
   });
 }

@@ -49,7 +49,7 @@ export function makeSqliteDeliveryViews(db: SqliteDb) {
   }
 
   const receivedBuckets = db.prepare<{ since: number; bucket: number }, { b: number; n: number }>(
-    'SELECT CAST((received_at - @since) / @bucket AS INTEGER) AS b, count(*) AS n FROM events WHERE received_at >= @since GROUP BY b',
+    'SELECT CAST((received_at - @since) / @bucket AS INTEGER) AS b, count(*) AS n FROM events WHERE received_at >= @since AND pruned_at IS NULL GROUP BY b',
   );
   const failedBuckets = db.prepare<{ since: number; bucket: number }, { b: number; n: number }>(
     `SELECT CAST((started_at - @since) / @bucket AS INTEGER) AS b, count(*) AS n FROM attempts
@@ -77,7 +77,7 @@ export function makeSqliteDeliveryViews(db: SqliteDb) {
      ON CONFLICT (name) DO UPDATE SET disabled = excluded.disabled, disabled_reason = excluded.disabled_reason`,
   );
 
-  const eventCounts = db.prepare<[], { status: EventStatus; n: number }>('SELECT status, count(*) AS n FROM events GROUP BY status');
+  const eventCounts = db.prepare<[], { status: EventStatus; n: number }>('SELECT status, count(*) AS n FROM events WHERE pruned_at IS NULL GROUP BY status');
   const deliveryCounts = db.prepare<[], { status: DeliveryStatus; n: number }>('SELECT status, count(*) AS n FROM deliveries GROUP BY status');
   const oldestPending = db.prepare<[], { oldest: number | null }>(
     "SELECT min(created_at) AS oldest FROM deliveries WHERE status IN ('pending', 'failed')",

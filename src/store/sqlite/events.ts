@@ -20,12 +20,15 @@ interface EventRow {
 
 export function makeSqliteEvents(db: SqliteDb) {
   const insertEvent = db.prepare(
-    `INSERT INTO events (id, source, event_key, event_type, provider_created_at, received_at, payload, headers, payload_sha256, secret_label, status)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received')
-     ON CONFLICT (source, event_key) DO NOTHING`,
+    `INSERT INTO events (id, source, event_key, event_type, provider_created_at, received_at, payload, headers, payload_sha256, secret_label, content_digest, status)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received')
+     ON CONFLICT DO NOTHING`,
   );
-  const findExisting = db.prepare<[string, string], { id: string; payload_sha256: string }>(
-    'SELECT id, payload_sha256 FROM events WHERE source = ? AND event_key = ?',
+  // The stored event (or tombstone) that made the insert a no-op: by content digest first (a replay of the same
+  // signed content, whatever its key), else by key. NULL digests never match.
+  const findExisting = db.prepare<[string | null, string, string, string | null], { id: string; payload_sha256: string; same_digest: number }>(
+    `SELECT id, payload_sha256, coalesce(content_digest = ?, 0) AS same_digest FROM events
+     WHERE source = ? AND (event_key = ? OR content_digest = ?) ORDER BY same_digest DESC LIMIT 1`,
   );
   const appendToChains = makeChainAppender(db);
   const insertDelivery = db.prepare(
@@ -33,18 +36,18 @@ export function makeSqliteEvents(db: SqliteDb) {
      VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`,
   );
 
-  // The unique constraint decides inside this one transaction: no check-then-write, and copies of an event
-  // within the same batch see the first copy's row. New events are sealed into their source's audit chain in
+  // The unique constraints (source + key, source + content digest; a tombstone's too) decide inside this one
+  // transaction: no check-then-write, and copies of an event within the same batch see the first copy's row. New events are sealed into their source's audit chain in
   // the same transaction: one writer holds the lock anyway, and it costs less than queueing them for later
   // (no second transaction, no re-reading or re-hashing of payloads, no stall while a backlog is sealed).
   const insertBatch = db.transaction((events: StorableEvent[]): InsertOutcome[] => {
     const sealed: ChainItem[] = [];
     const outcomes = events.map((event): InsertOutcome => {
       // Positional parameters: binding eleven named ones from a spread object cost more than the insert's B-trees.
-      const result = insertEvent.run(event.id, event.source, event.eventKey, event.eventType, event.providerCreatedAt, event.receivedAt, event.payload, event.headersJson, event.payloadSha256, event.secretLabel);
+      const result = insertEvent.run(event.id, event.source, event.eventKey, event.eventType, event.providerCreatedAt, event.receivedAt, event.payload, event.headersJson, event.payloadSha256, event.secretLabel, event.contentDigest);
       if (result.changes !== 1) {
-        const existing = findExisting.get(event.source, event.eventKey)!;
-        return { inserted: false, id: existing.id, conflict: existing.payload_sha256 !== event.payloadSha256 };
+        const existing = findExisting.get(event.contentDigest, event.source, event.eventKey, event.contentDigest)!;
+        return { inserted: false, id: existing.id, conflict: existing.same_digest !== 1 && existing.payload_sha256 !== event.payloadSha256 };
       }
       sealed.push({ eventId: event.id, source: event.source, contentHash: event.contentHash });
       for (const d of event.deliveries) {
@@ -57,7 +60,7 @@ export function makeSqliteEvents(db: SqliteDb) {
   });
 
   function listEvents(query: EventQuery): Page<EventSummary> {
-    const where: string[] = [];
+    const where: string[] = ['pruned_at IS NULL']; // tombstones are not events
     const params: Record<string, string | number> = { limit: query.limit + 1 };
     if (query.cursor) {
       const position = decodeCursor(query.cursor);
@@ -77,14 +80,14 @@ export function makeSqliteEvents(db: SqliteDb) {
     const rows = db
       .prepare<Record<string, string | number>, EventRow>(
         `SELECT seq, id, source, event_key, event_type, provider_created_at, received_at, status FROM events
-         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at DESC, seq DESC LIMIT @limit`,
+         WHERE ${where.join(' AND ')} ORDER BY received_at DESC, seq DESC LIMIT @limit`,
       )
       .all(params);
     return toPage(rows, query.limit, toSummary, (r) => ({ receivedAt: r.received_at, seq: r.seq }));
   }
 
   const getEventRow = db.prepare<[string], EventRow & { payload: Buffer; headers: string; payload_sha256: string; secret_label: string | null }>(
-    'SELECT * FROM events WHERE id = ?',
+    'SELECT * FROM events WHERE id = ? AND pruned_at IS NULL',
   );
   const getDeliveries = db.prepare<[string], Record<string, unknown>>('SELECT * FROM deliveries WHERE event_id = ? ORDER BY seq');
   const getAttempts = db.prepare<[string], Record<string, unknown>>('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY started_at, attempt_number');
