@@ -9,12 +9,18 @@ import type { Store } from './types.ts';
 
 type StoreConfig = Pick<Config, 'databasePath' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize'>> & { ingest?: Pick<Config['ingest'], 'sqliteWriterThread'> };
 
-/** Where a backend reports connection trouble nobody awaits (an idle connection dropped, LISTEN lost). */
+/** Where a backend reports connection trouble nobody awaits (an idle connection dropped, LISTEN lost, a writer thread died). */
 export interface StoreLog {
   warn(details: Record<string, unknown>, message: string): void;
 }
 
-export async function openStore(config: StoreConfig, log?: StoreLog): Promise<Store> {
+/** Things a backend does by itself that the process counts. */
+export interface StoreEvents {
+  /** The SQLite writer thread died and a new one took over (filab_sqlite_writer_restarts_total). */
+  writerRestarted?(): void;
+}
+
+export async function openStore(config: StoreConfig, log?: StoreLog, events: StoreEvents = {}): Promise<Store> {
   if (config.databaseUrl) {
     const { makePostgresStore } = await import('./postgres/index.ts');
     const store = await makePostgresStore({
@@ -36,7 +42,15 @@ export async function openStore(config: StoreConfig, log?: StoreLog): Promise<St
   }
   const checkpointer = await startCheckpointer(config.databasePath);
   try {
-    const writer = config.ingest?.sqliteWriterThread ? await startWriterThread(config.databasePath) : undefined;
+    const writer = config.ingest?.sqliteWriterThread
+      ? await startWriterThread(config.databasePath, {
+          died: (reason, restartInMs) => log?.warn({ reason, restartInMs }, 'SQLite writer thread died: its batch answered 503; starting a new one'),
+          restarted: () => {
+            log?.warn({}, 'SQLite writer thread started again');
+            events.writerRestarted?.();
+          },
+        })
+      : undefined;
     return makeSqliteStore(config.databasePath, { writer, checkpointer });
   } catch (err) {
     await checkpointer.close();
