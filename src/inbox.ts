@@ -70,7 +70,7 @@ export class UnsafeCommitError extends Error {
 }
 
 /** Refuse a store whose commits are not durable, or warn when the operator allowed it (Never acknowledge what is not durably stored). */
-async function checkDurability(store: Store, config: Config, logger: pino.Logger): Promise<void> {
+async function refuseUnsafeCommit(store: Store, config: Config, logger: pino.Logger): Promise<void> {
   const problem = (await store.durabilityProblem?.()) ?? null;
   if (problem === null) return;
   if (!config.allowUnsafeCommit) {
@@ -88,13 +88,9 @@ export async function createInbox(options: InboxOptions): Promise<Inbox> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? makeLogger(config.logLevel);
   const metrics = makeMetrics();
-  const store = options.store ?? (await openStore(config, logger, { writerRestarted: () => metrics.sqliteWriterRestarts.inc() }));
-  try {
-    await checkDurability(store, config, logger);
-  } catch (err) {
-    if (!options.store) await store.close().catch(() => {});
-    throw err;
-  }
+  const checkDurability = (s: Store) => refuseUnsafeCommit(s, config, logger);
+  if (options.store) await checkDurability(options.store);
+  const store = options.store ?? (await openStore(config, logger, { writerRestarted: () => metrics.sqliteWriterRestarts.inc(), checkDurability }));
   attachStoreGauges(metrics, store, clock);
   const queue = makeCommitQueue(store, config.ingest, (size, seconds, stored) => {
     if (stored) metrics.commitBatchSize.observe(size);
