@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WRITER_THREAD_NAME } from '../../src/store/sqlite/writer-spawn.ts';
+import { storedKeys } from '../helpers/durability-events.ts';
 import { exitThread } from '../helpers/durability-threads.ts';
 import { startTestInbox, type TestInbox } from '../helpers/inbox.ts';
 import { postStripe, SECRET, stripeEvent } from '../helpers/stripe.ts';
@@ -18,17 +19,6 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 const restarts = async () => sample((await t.inbox.server.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1' })).body, 'filab_sqlite_writer_restarts_total');
-
-async function storedKeys(): Promise<Set<string>> {
-  const keys = new Set<string>();
-  let cursor: string | null = null;
-  do {
-    const page = await t.inbox.store.listEvents({ limit: 500, cursor });
-    for (const e of page.items) keys.add(e.eventKey);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return keys;
-}
 
 it('restarts a writer thread that died mid-flight: 503 for its batch, /ready 503 meanwhile, nothing acknowledged lost', async () => {
   expect(await restarts()).toBe(0);
@@ -74,7 +64,7 @@ it('restarts a writer thread that died mid-flight: 503 for its batch, /ready 503
   expect(readiness.slice(firstDown).includes(200)).toBe(true);
   expect(readiness.at(-1)).toBe(200);
 
-  const stored = await storedKeys();
+  const stored = await storedKeys(t.inbox.store);
   expect(answers.filter((a) => a.status === 200 && !stored.has(a.id))).toEqual([]);
   expect(await restarts()).toBe(1);
   expect(t.logs.some((line) => line.includes('SQLite writer thread died'))).toBe(true);
@@ -83,7 +73,7 @@ it('restarts a writer thread that died mid-flight: 503 for its batch, /ready 503
   // A refused event sent again is stored (or was already: a batch the thread committed just before it died is
   // answered 503 all the same, and the provider's retry is a replay); the process is healthy.
   expect((await postStripe(t.url, stripeEvent({ id: refused[0]!.id }))).json).toMatchObject({ status: 'received' });
-  expect((await storedKeys()).has(refused[0]!.id)).toBe(true);
+  expect((await storedKeys(t.inbox.store)).has(refused[0]!.id)).toBe(true);
   expect((await fetch(`${t.url}/health`)).status).toBe(200);
   expect(await (await fetch(`${t.url}/ready`)).json()).toEqual({ status: 'ready', store: 'sqlite' });
 });
