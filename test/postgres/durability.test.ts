@@ -12,6 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { createInbox, UnsafeCommitError } from '../../src/inbox.ts';
+import { unsafeSettingsProblem } from '../../src/store/postgres/durability.ts';
 import { startServerProcess } from '../helpers/child.ts';
 import { makeTempDir, startTestInbox } from '../helpers/inbox.ts';
 import { createTestDatabase, terminateConnections, type TestDatabase } from '../helpers/pg.ts';
@@ -173,5 +174,26 @@ describe('/ready while the database turns unsafe under a running inbox', () => {
       await db.admin(`ALTER DATABASE ${db.name} RESET synchronous_commit`);
       await t.close();
     }
+  });
+});
+
+describe('server-wide settings (fsync, full_page_writes: never changed on the shared test server)', () => {
+  it('reads them on the inbox connection: on here', async () => {
+    const t = await startTestInbox({ env: { DATABASE_URL: db.url, STRIPE_WEBHOOK_SECRET: SECRET }, worker: false });
+    try {
+      expect(await t.inbox.store.durabilityProblem?.()).toBeNull();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('names postgresql.conf when one is off, with every problem at once', () => {
+    const row = (name: string, setting: string, source: string) => ({ name, setting, source, database: 'filab', role: 'app' });
+    expect(unsafeSettingsProblem([row('fsync', 'off', 'configuration file'), row('full_page_writes', 'on', 'default'), row('synchronous_commit', 'local', 'database user')])).toBe(
+      "PostgreSQL fsync is 'off' on the inbox's connection (set by: configuration file; durable: on), so a 200 could be sent before the event is on disk. " +
+        'Fix: set fsync = on in postgresql.conf (server-wide) and reload PostgreSQL, then restart the inbox; ' +
+        "PostgreSQL synchronous_commit is 'local' on the inbox's connection (set by: database user; durable: on, remote_write or remote_apply), so a 200 could be sent before the event is on disk. " +
+        'Fix: ALTER ROLE app IN DATABASE filab SET synchronous_commit = on, then restart the inbox',
+    );
   });
 });

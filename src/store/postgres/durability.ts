@@ -9,7 +9,7 @@ import type { Query } from './pool.ts';
 const DURABLE_SYNCHRONOUS_COMMIT = ['on', 'remote_write', 'remote_apply'];
 const SETTINGS = ['synchronous_commit', 'fsync', 'full_page_writes'];
 
-interface SettingRow {
+export interface SettingRow {
   name: string;
   /** What SHOW answers on this session. */
   setting: string;
@@ -27,6 +27,11 @@ export async function commitDurabilityProblem(query: Query): Promise<string | nu
     [SETTINGS],
     'filab_durability_settings',
   );
+  return unsafeSettingsProblem(rows);
+}
+
+/** The problem with these session settings (rows of pg_settings), or null when commits are durable. */
+export function unsafeSettingsProblem(rows: SettingRow[]): string | null {
   const problems = rows.flatMap((row) => {
     const durable = row.name === 'synchronous_commit' ? DURABLE_SYNCHRONOUS_COMMIT.includes(row.setting) : row.setting === 'on';
     return durable ? [] : [describe(row)];
