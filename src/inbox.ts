@@ -61,14 +61,36 @@ export interface Inbox {
   close(): Promise<void>;
 }
 
+/**
+ * The database would acknowledge commits before they are durable and `database.allow_unsafe_commit` is not set.
+ * Its message says which setting, its value and how to fix it; `filab serve` prints it and exits 1.
+ */
+export class UnsafeCommitError extends Error {
+  override name = 'UnsafeCommitError';
+}
+
+/** Refuse a store whose commits are not durable, or warn when the operator allowed it (Never acknowledge what is not durably stored). */
+async function refuseUnsafeCommit(store: Store, config: Config, logger: pino.Logger): Promise<void> {
+  const problem = (await store.durabilityProblem?.()) ?? null;
+  if (problem === null) return;
+  if (!config.allowUnsafeCommit) {
+    throw new UnsafeCommitError(
+      `Refusing to start: ${problem}. To start anyway, accepting that a crash can lose events already answered 200, set database.allow_unsafe_commit: true in filab.yaml.`,
+    );
+  }
+  logger.warn({ problem }, 'database.allow_unsafe_commit is set: starting although commits are not durable; a crash can lose events already answered 200');
+}
+
 export async function createInbox(options: InboxOptions): Promise<Inbox> {
   const handlers = options.handlers ?? {};
   const extra = implicitHandlerDestinations(options.config.destinations, handlers);
   const config: Config = extra.length ? Object.freeze({ ...options.config, destinations: [...options.config.destinations, ...extra] }) : options.config;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? makeLogger(config.logLevel);
-  const store = options.store ?? (await openStore(config, logger));
   const metrics = makeMetrics();
+  const checkDurability = (s: Store) => refuseUnsafeCommit(s, config, logger);
+  if (options.store) await checkDurability(options.store);
+  const store = options.store ?? (await openStore(config, logger, { writerRestarted: () => metrics.sqliteWriterRestarts.inc(), checkDurability }));
   attachStoreGauges(metrics, store, clock);
   const queue = makeCommitQueue(store, config.ingest, (size, seconds, stored) => {
     if (stored) metrics.commitBatchSize.observe(size);

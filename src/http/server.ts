@@ -82,7 +82,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   app.register(publicRoutes, { store, adminGuard });
   app.register(adminRoutes, { prefix: '/admin/api', deps: { store, config, clock: deps.clock }, adminGuard });
-  app.register(opsRoutes, { store, metrics: deps.metrics, adminGuard });
+  app.register(opsRoutes, { store, metrics: deps.metrics, adminGuard, allowUnsafeCommit: config.allowUnsafeCommit });
   app.register(dashboardRoutes, { store, metrics: deps.metrics, clock: deps.clock, sources: config.sources, adminToken: config.adminToken, adminGuard });
   app.register(methodNotAllowed);
   return app;

@@ -9,12 +9,31 @@ import type { Store } from './types.ts';
 
 type StoreConfig = Pick<Config, 'databasePath' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize'>> & { ingest?: Pick<Config['ingest'], 'sqliteWriterThread'> };
 
-/** Where a backend reports connection trouble nobody awaits (an idle connection dropped, LISTEN lost). */
+/** Where a backend reports connection trouble nobody awaits (an idle connection dropped, LISTEN lost, a writer thread died). */
 export interface StoreLog {
   warn(details: Record<string, unknown>, message: string): void;
 }
 
-export async function openStore(config: StoreConfig, log?: StoreLog): Promise<Store> {
+export interface OpenStoreOptions {
+  /** The SQLite writer thread died and a new one took over (filab_sqlite_writer_restarts_total). */
+  writerRestarted?(): void;
+  /**
+   * Judge the store's durabilityProblem() before it migrates or takes a write (createInbox); a throw refuses
+   * the store, which is closed again. Commands that only read (audit) leave it out.
+   */
+  checkDurability?(store: Store): Promise<void>;
+}
+
+export async function openStore(config: StoreConfig, log?: StoreLog, options: OpenStoreOptions = {}): Promise<Store> {
+  const checked = async (store: Store) => {
+    try {
+      await options.checkDurability?.(store);
+    } catch (err) {
+      await store.close().catch(() => {});
+      throw err;
+    }
+    return store;
+  };
   if (config.databaseUrl) {
     const { makePostgresStore } = await import('./postgres/index.ts');
     const store = await makePostgresStore({
@@ -23,6 +42,7 @@ export async function openStore(config: StoreConfig, log?: StoreLog): Promise<St
       // The message only (codes and texts from the driver), never the connection string.
       ...(log ? { onConnectionError: (err: unknown) => log.warn({ error: err instanceof Error ? err.message : String(err) }, 'database connection lost; reconnecting') } : {}),
     });
+    await checked(store);
     await store.migrate();
     return store;
   }
@@ -36,8 +56,17 @@ export async function openStore(config: StoreConfig, log?: StoreLog): Promise<St
   }
   const checkpointer = await startCheckpointer(config.databasePath);
   try {
-    const writer = config.ingest?.sqliteWriterThread ? await startWriterThread(config.databasePath) : undefined;
-    return makeSqliteStore(config.databasePath, { writer, checkpointer });
+    const writer = config.ingest?.sqliteWriterThread
+      ? await startWriterThread(config.databasePath, {
+          died: (reason, restartInMs) => log?.warn({ reason, restartInMs }, 'SQLite writer thread died: its batch answered 503; starting a new one'),
+          restarted: () => {
+            log?.warn({}, 'SQLite writer thread started again');
+            options.writerRestarted?.();
+          },
+        })
+      : undefined;
+    // Migrated above: SQLite's settings are this code's own, and migrating first lets every connection open.
+    return await checked(makeSqliteStore(config.databasePath, { writer, checkpointer }));
   } catch (err) {
     await checkpointer.close();
     throw err;

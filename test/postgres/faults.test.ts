@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { makePostgresStore } from '../../src/store/postgres/index.ts';
 import { stripe } from '../../src/providers/stripe.ts';
 import { newEvent } from '../store-conformance/fixtures.ts';
+import { storedKeys } from '../helpers/durability-events.ts';
 import { createTestDatabase, terminateConnections, type TestDatabase } from '../helpers/pg.ts';
 import { startInbox, startReceiver, STRIPE_SECRET, stripeEvent, waitFor, type Receiver, type TestInbox } from '../worker/support.ts';
 
@@ -39,17 +40,6 @@ async function post(body: string): Promise<{ status: number; retryAfter: string 
   const signed = stripe.sign({ body, secret: STRIPE_SECRET, timestamp: Math.floor(Date.now() / 1000) });
   const res = await fetch(`${t.url}/webhooks/stripe`, { method: 'POST', headers: signed.headers, body: new Uint8Array(signed.body) });
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.text() };
-}
-
-async function storedKeys(): Promise<Set<string>> {
-  const keys = new Set<string>();
-  let cursor: string | null = null;
-  do {
-    const page = await t.inbox.store.listEvents({ limit: 500, cursor });
-    for (const e of page.items) keys.add(e.eventKey);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return keys;
 }
 
 it('answers 200 only for stored events, 503 + Retry-After while connections die, and recovers by itself', async () => {
@@ -90,7 +80,7 @@ it('answers 200 only for stored events, 503 + Retry-After while connections die,
 
   // Recovered without a restart: the refused events go in now, and every acknowledged one is stored.
   for (const r of refused) expect((await post(r.body)).status).toBe(200);
-  const keys = await storedKeys();
+  const keys = await storedKeys(t.inbox.store);
   for (const a of [...ok, ...refused]) expect(keys.has(a.id)).toBe(true);
   expect(keys.size).toBe(new Set([...ok, ...refused].map((a) => a.id)).size);
 });

@@ -3,6 +3,7 @@ import type { Store } from '../types.ts';
 import { makePostgresAudit } from './audit.ts';
 import { makePostgresDeliveries } from './deliveries.ts';
 import { makePostgresEvents } from './events.ts';
+import { commitDurabilityProblem } from './durability.ts';
 import { makeDueListener } from './listen.ts';
 import { migratePostgres, pendingPostgresMigrations } from './migrate.ts';
 import { makeDb } from './pool.ts';
@@ -27,6 +28,8 @@ export async function makePostgresStore(options: PostgresOptions): Promise<Store
     migrate: async () => void (await migratePostgres(options.url)),
     ping: async () => void (await db.query('SELECT 1')),
     pendingMigrations: () => pendingPostgresMigrations(db),
+    // On a pooled connection, the kind that commits events: a role's or database's setting applies there.
+    durabilityProblem: () => commitDurabilityProblem(db.query),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -6,6 +6,8 @@ import Database from 'better-sqlite3';
 
 const db = new Database(workerData.path);
 db.pragma('busy_timeout = 0');
+// It writes the database file: sync it like every other connection does (the durability check asks).
+db.pragma('synchronous = FULL');
 const timer = setInterval(() => {
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
@@ -15,6 +17,11 @@ const timer = setInterval(() => {
 }, workerData.intervalMs);
 
 parentPort.on('message', (message) => {
+  if (message?.settings) {
+    const settings = { synchronous: Number(db.pragma('synchronous', { simple: true })), journalMode: String(db.pragma('journal_mode', { simple: true })).toLowerCase() };
+    parentPort.postMessage({ settings });
+    return;
+  }
   if (message !== 'close') return;
   clearInterval(timer);
   db.close();

@@ -3,6 +3,7 @@
  * background, so ingest commits, wherever they run (writer thread or event loop), rarely checkpoint themselves.
  */
 import { Worker } from 'node:worker_threads';
+import type { ConnectionSettings } from './durability.ts';
 
 /**
  * With the checkpointer, the ingest connections checkpoint by themselves only when the WAL reaches this many pages
@@ -16,6 +17,8 @@ export const BACKSTOP_CHECKPOINT_PAGES = 32_000;
 const CHECKPOINT_INTERVAL_MS = 200;
 
 export interface Checkpointer {
+  /** PRAGMA synchronous and journal_mode as the thread's own connection answers them; null once it has exited. */
+  connectionSettings(): Promise<ConnectionSettings | null>;
   close(): Promise<void>;
 }
 
@@ -31,7 +34,27 @@ export async function startCheckpointer(path: string): Promise<Checkpointer> {
   });
   // Losing it costs only latency (commits checkpoint by themselves at the backstop), never data.
   thread.on('error', () => {});
+  let exited = false;
+  thread.once('exit', () => (exited = true));
   return {
+    connectionSettings: () =>
+      exited
+        ? Promise.resolve(null)
+        : new Promise((resolve) => {
+            const onMessage = (message: { settings?: ConnectionSettings }) => {
+              if (!message.settings) return;
+              thread.off('message', onMessage);
+              thread.off('exit', onExit);
+              resolve(message.settings);
+            };
+            const onExit = () => {
+              thread.off('message', onMessage);
+              resolve(null);
+            };
+            thread.on('message', onMessage);
+            thread.once('exit', onExit);
+            thread.postMessage({ settings: true });
+          }),
     async close() {
       if (thread.threadId < 0) return; // already exited
       await new Promise<void>((resolve) => {

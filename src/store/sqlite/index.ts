@@ -2,12 +2,14 @@
 import type { Store } from '../types.ts';
 import { makeSqliteAudit } from './audit.ts';
 import { makeSqliteDeliveries } from './deliveries.ts';
+import { readConnectionSettings, settingsProblem, type ConnectionSettings } from './durability.ts';
 import { guarded } from './errors.ts';
 import { makeSqliteEvents } from './events.ts';
 import { migrateSqlite, pendingSqliteMigrations } from './migrate.ts';
 import { openSqlite } from './open.ts';
 import { BACKSTOP_CHECKPOINT_PAGES, type Checkpointer } from './checkpointer.ts';
 import type { WriterThread } from './writer-thread.ts';
+import { StoreDownError } from '../store-down.ts';
 
 export interface SqliteStoreOptions {
   /** Run ingest inserts (and their fsync) on this writer thread instead of the event loop. */
@@ -19,7 +21,12 @@ export interface SqliteStoreOptions {
   checkpointer?: Checkpointer;
 }
 
-export function makeSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
+export interface SqliteStore extends Store {
+  /** PRAGMA synchronous and journal_mode on every connection that writes, as each answers them itself. */
+  connectionSettings(): Promise<Record<string, ConnectionSettings>>;
+}
+
+export function makeSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
   const { writer, checkpointer } = options;
   const db = openSqlite(path, { autoCheckpointPages: checkpointer ? BACKSTOP_CHECKPOINT_PAGES : undefined });
   // Statements are prepared against the schema, so migrate before building them.
@@ -28,10 +35,23 @@ export function makeSqliteStore(path: string, options: SqliteStoreOptions = {}):
   const events = makeSqliteEvents(db);
   const deliveries = makeSqliteDeliveries(db);
   const audit = makeSqliteAudit(db);
+  const connectionSettings = async () => {
+    const settings: Record<string, ConnectionSettings> = { 'main connection': await guarded(() => readConnectionSettings(db)) };
+    if (writer) settings['writer thread connection'] = await writer.connectionSettings();
+    const checkpoints = await checkpointer?.connectionSettings();
+    if (checkpoints) settings['checkpointer connection'] = checkpoints;
+    return settings;
+  };
   return {
     kind: 'sqlite',
     migrate: () => guarded(() => void migrateSqlite(db)),
-    ping: () => guarded(() => void ping.get()),
+    // With a writer thread, ingest commits there: while it is down (restarting) the store is not ready.
+    ping: () => {
+      const down = writer?.downReason();
+      return down ? Promise.reject(new StoreDownError(down)) : guarded(() => void ping.get());
+    },
+    connectionSettings,
+    durabilityProblem: async () => settingsProblem(await connectionSettings()),
     pendingMigrations: () => guarded(() => pendingSqliteMigrations(db)),
     close: async () => {
       await writer?.close();

@@ -1,74 +1,102 @@
 /**
  * Main-thread side of the SQLite writer thread. better-sqlite3 is synchronous, so a commit's fsync would stall
  * every request on the event loop; in a worker thread it stalls nothing (see bench/RESULTS.md for the figures).
+ *
+ * A thread that dies (a crash, out of memory, terminated) fails the batches it held with StorageUnavailableError
+ * (503 + Retry-After: none was acknowledged), and a new thread is started after a backoff. Meanwhile commits and
+ * ping() fail with StoreDownError, so /ready answers 503 until the new thread is up.
  */
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { StorageUnavailableError } from '../../errors.ts';
+import { StoreDownError } from '../store-down.ts';
 import type { InsertOutcome, NewEvent } from '../types.ts';
 import { toStorable } from '../storable.ts';
 import { encodeBatch } from './batch-codec.ts';
-import { BACKSTOP_CHECKPOINT_PAGES } from './checkpointer.ts';
-import { toStorageError } from './errors.ts';
+import type { ConnectionSettings } from './durability.ts';
+import { spawnWriter, type RunningWriter } from './writer-spawn.ts';
 
 export interface WriterThread {
   insertEvents(batch: NewEvent[]): Promise<InsertOutcome[]>;
   sealAudit(limit: number, now: number): Promise<number>;
+  /** PRAGMA synchronous and journal_mode as the thread's own connection answers them. */
+  connectionSettings(): Promise<ConnectionSettings>;
+  /** Why the thread cannot commit now (it died and its successor is not up yet), or null while it runs and after close(). */
+  downReason(): string | null;
   close(): Promise<void>;
 }
 
-export async function startWriterThread(path: string): Promise<WriterThread> {
-  const worker = new Worker(await writerModule(), {
-    workerData: { path, autoCheckpointPages: BACKSTOP_CHECKPOINT_PAGES },
-    // Its garbage is short-lived rows and messages: a small young generation keeps RSS down at no measured cost.
-    resourceLimits: { maxYoungGenerationSizeMb: 8 },
-  });
-  const pending = new Map<number, { resolve(result: never): void; reject(e: unknown): void }>();
-  let nextId = 0;
-  let alive = true;
-  const failAll = (err: unknown) => {
-    alive = false;
-    for (const p of pending.values()) p.reject(err);
-    pending.clear();
-  };
-  worker.on('error', (err) => failAll(new StorageUnavailableError(err)));
-  worker.on('exit', () => failAll(new StorageUnavailableError(new Error('SQLite writer thread exited'))));
-  worker.on('message', (message: { id: number; result?: never; error?: { code?: string; message: string } }) => {
-    const waiter = pending.get(message.id);
-    if (!waiter) return;
-    pending.delete(message.id);
-    if (message.result !== undefined) waiter.resolve(message.result);
-    else waiter.reject(toStorageError(Object.assign(new Error(message.error?.message), { code: message.error?.code })));
-  });
-  await new Promise<void>((resolve, reject) => {
-    worker.once('message', () => resolve());
-    worker.once('error', reject);
-  });
-  function call<T>(request: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<T> {
-    if (!alive) return Promise.reject(new StorageUnavailableError(new Error('SQLite writer thread is not running')));
-    const id = nextId++;
-    return new Promise<T>((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (result: never) => void, reject });
-      worker.postMessage({ id, ...request }, transfer);
-    });
+/** Told about deaths and restarts (logs, the restarts metric). */
+export interface WriterThreadEvents {
+  died?(reason: string, restartInMs: number): void;
+  restarted?(): void;
+}
+
+/** First restart after this long, doubling for each death in a row up to the cap: a thread that dies at once never spins. */
+export const RESTART_BASE_MS = 100;
+const RESTART_MAX_MS = 10_000;
+/** A thread that ran this long before dying starts the backoff over. */
+const STABLE_MS = 60_000;
+const DOWN = 'SQLite writer thread is down; a new one is starting';
+
+export async function startWriterThread(path: string, events: WriterThreadEvents = {}): Promise<WriterThread> {
+  const module = await writerModule();
+  let current: RunningWriter | null = await spawnWriter(module, path, onDeath);
+  let startedAt = Date.now();
+  let deathsInARow = 0;
+  let closed = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let starting: Promise<void> | undefined;
+
+  function onDeath(reason: string): void {
+    current = null;
+    if (closed) return;
+    if (Date.now() - startedAt >= STABLE_MS) deathsInARow = 0;
+    const delay = Math.min(RESTART_MAX_MS, RESTART_BASE_MS * 2 ** deathsInARow);
+    deathsInARow++;
+    events.died?.(reason, delay);
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      starting = restart().finally(() => (starting = undefined));
+    }, delay);
   }
+
+  async function restart(): Promise<void> {
+    let next: RunningWriter;
+    try {
+      next = await spawnWriter(module, path, onDeath);
+    } catch (err) {
+      startedAt = Date.now();
+      return onDeath(`could not start again: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (closed) return next.close();
+    current = next;
+    startedAt = Date.now();
+    events.restarted?.();
+  }
+
+  function call<T>(request: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (!current) return Promise.reject(closed ? new StorageUnavailableError(new Error('SQLite writer thread is closed')) : new StoreDownError(DOWN));
+    return current.call<T>(request, transfer);
+  }
+
   return {
     insertEvents: (batch) => {
       const encoded = encodeBatch(batch.map(toStorable));
       return call<InsertOutcome[]>({ batch: encoded }, [encoded.bytes]);
     },
     sealAudit: (limit, now) => call<number>({ seal: { limit, now } }),
+    connectionSettings: () => call<ConnectionSettings>({ settings: true }),
+    downReason: () => (current || closed ? null : DOWN),
     async close() {
-      if (!alive) return;
-      alive = false;
-      // The thread commits what it still holds first; their answers arrive before its `closed`.
-      await new Promise<void>((resolve) => {
-        worker.on('message', (message: { closed?: boolean }) => message.closed && resolve());
-        worker.postMessage('close');
-      });
-      await worker.terminate();
+      if (closed) return;
+      closed = true;
+      clearTimeout(restartTimer);
+      await starting;
+      const last = current;
+      current = null;
+      await last?.close();
     },
   };
 }

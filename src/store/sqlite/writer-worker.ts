@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { StorableEvent } from '../storable.ts';
 import { makeSqliteAudit } from './audit.ts';
 import { decodeBatch, type EncodedBatch } from './batch-codec.ts';
+import { readConnectionSettings } from './durability.ts';
 import { makeSqliteEvents } from './events.ts';
 import { openSqlite } from './open.ts';
 
@@ -14,7 +15,7 @@ const db = openSqlite(path, { autoCheckpointPages });
 const events = makeSqliteEvents(db);
 const audit = makeSqliteAudit(db);
 
-type Request = { id: number; batch: EncodedBatch } | { id: number; seal: { limit: number; now: number } };
+type Request = { id: number; batch: EncodedBatch } | { id: number; seal: { limit: number; now: number } } | { id: number; settings: true };
 /** A batch decoded as it arrived, waiting for the commit that will hold it. */
 type Queued = { id: number; events: StorableEvent[] };
 
@@ -64,6 +65,8 @@ parentPort!.on('message', async (message: Request | 'close') => {
     if (queued.push({ id: message.id, events: decodeBatch(message.batch) }) === 1) setImmediate(commitQueued);
     return;
   }
+  // The durability check asks this connection itself (durability.ts).
+  if ('settings' in message) return void parentPort!.postMessage({ id: message.id, result: readConnectionSettings(db) });
   try {
     parentPort!.postMessage({ id: message.id, result: await audit.sealAudit(message.seal.limit, message.seal.now) });
   } catch (err) {
