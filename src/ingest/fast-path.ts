@@ -3,8 +3,9 @@
  * (router, hooks, child logger, reply pipeline) cost about as much main-thread time as verifying and storing
  * the event; this path does only what ingest needs. It takes the common request only: POST to a source path
  * with a Content-Length body within the source's limit. Anything else (chunked bodies, oversize or odd headers,
- * trust_proxy, whose signed URL may carry the proxy's scheme and host, a closing server) returns false and goes to the Fastify route (routes.ts), which runs the same
- * handleWebhook and answers the same statuses, bodies and headers.
+ * trust_proxy, where the signed URL may carry the proxy's scheme and host, a closing server) returns false and
+ * goes to the Fastify route (routes.ts), which runs the same handleWebhook and answers the same statuses,
+ * bodies and headers. Both paths name the client with the same clientAddress (rate limit and logs).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SourceConfig } from '../config/types.ts';
