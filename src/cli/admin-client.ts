@@ -26,7 +26,8 @@ export function makeAdminClient(options: ClientOptions, env: NodeJS.ProcessEnv =
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    // The admin API refuses a state change without a JSON content type, even one with no body.
+    if (body !== undefined || method !== 'GET') headers['content-type'] = 'application/json';
     let response: Response;
     try {
       response = await fetch(`${base}/admin/api${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });

@@ -2,13 +2,13 @@
  * The operators' dashboard: static files at /dashboard (no data in them), and the two read endpoints only
  * the dashboard needs (per-source ingest counters, per-minute activity), guarded like the admin API.
  * The page asks for the admin token once and sends it as a Bearer header; it never goes in a URL.
+ * Its actions (replay, retry, enable/disable) go through /admin/api, whose guard refuses cross-site requests.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { SourceConfig } from '../config/types.ts';
 import { ApiError } from '../errors.ts';
-import { isLoopback } from '../http/admin-auth.ts';
 import { sendError } from '../http/error-handling.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/types.ts';
@@ -37,17 +37,19 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardOp
   const { store, metrics, clock, sources, adminToken, adminGuard } = options;
   const files = loadStaticFiles();
 
+  // The shell holds no data, so with a token anyone may load it (the API asks for the token). Without one, nobody
+  // the API would refuse gets it either: same guard, same answers (non-loopback client or Host; behind a proxy, 401).
+  const shellGuard = adminToken === null ? adminGuard : async () => {};
+
   function sendFile(request: FastifyRequest, reply: FastifyReply, file: StaticFile | undefined) {
-    // Without a token nobody but loopback could use the page, so don't even hand out the shell.
-    if (adminToken === null && !isLoopback(request.ip)) return sendError(reply, new ApiError('forbidden'));
     if (!file) return sendError(reply, new ApiError('not_found'));
     reply.headers(SECURITY_HEADERS).header('cache-control', 'no-cache').header('etag', file.etag);
     if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
     return reply.type(file.contentType).send(file.body);
   }
 
-  app.get('/dashboard', (request, reply) => sendFile(request, reply, files.get('index.html')));
-  app.get('/dashboard/*', (request, reply) => {
+  app.get('/dashboard', { onRequest: shellGuard }, (request, reply) => sendFile(request, reply, files.get('index.html')));
+  app.get('/dashboard/*', { onRequest: shellGuard }, (request, reply) => {
     const path = (request.params as { '*': string })['*'];
     return sendFile(request, reply, path === '' ? files.get('index.html') : files.get(path));
   });

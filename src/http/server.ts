@@ -14,7 +14,8 @@ import { ingestRoutes } from '../ingest/routes.ts';
 import { makeDeliveryRouter } from '../ingest/route-deliveries.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/types.ts';
-import { makeAdminGuard } from './admin-auth.ts';
+import { makeAdminGuard, warnAboutAdminAccess } from './admin-auth.ts';
+import { clientLoggerFactory, makeClientAddress } from './client-address.ts';
 import { makeErrorHandling } from './error-handling.ts';
 import { opsRoutes } from './ops-routes.ts';
 import { publicRoutes } from './public-routes.ts';
@@ -33,21 +34,28 @@ export interface ServerDeps {
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const { config, store } = deps;
   const ingestDeps = { clock: deps.clock, queue: deps.queue, metrics: deps.metrics, router: makeDeliveryRouter(config.destinations), log: deps.logger };
-  // One bucket per client IP, whichever path (fast or Fastify) a request takes.
+  const { trustProxy } = config.server;
+  // The one answer to "who is the client" for the admin guard, the rate limiter and the logs, on both paths.
+  const clientAddress = makeClientAddress(trustProxy);
+  // One bucket per client, whichever path (fast or Fastify) a request takes.
   const limiter = config.ingest.rateLimit ? makeRateLimiter(config.ingest.rateLimit.perSecond, config.ingest.rateLimit.burst, deps.clock) : null;
   let closing = false;
-  // X-Forwarded-* handling is Fastify's; with a trusted proxy every ingest request goes through Fastify.
-  const fastIngest = config.server.trustProxy.length > 0
+  // Behind a trusted proxy the URL a provider signed (Twilio, Square) has the proxy's scheme and host
+  // (X-Forwarded-Proto/-Host), which Fastify's request.protocol/host work out: such requests take the Fastify route.
+  const fastIngest = trustProxy.length > 0
     ? () => false
-    : makeFastIngest({ deps: ingestDeps, sources: config.sources, limiter, maxHeaderCount: config.server.maxHeaderCount, nextRequestId, isClosing: () => closing });
+    : makeFastIngest({ deps: ingestDeps, sources: config.sources, limiter, clientAddress, maxHeaderCount: config.server.maxHeaderCount, nextRequestId, isClosing: () => closing });
   const app = Fastify({
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     // One ingest log line per request comes from the handler; Fastify's two per request would double the cost.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: clientLoggerFactory(clientAddress),
     genReqId: nextRequestId,
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true },
-    trustProxy: config.server.trustProxy.length > 0 ? config.server.trustProxy : false,
+    // Only for request.protocol and request.host (the signed URL, the admin Origin check). Who the client is
+    // comes from clientAddress, never from Fastify's request.ip.
+    trustProxy: trustProxy.length > 0 ? [...trustProxy] : false,
     // Slow clients are cut off (slowloris): headers and the whole request each have a deadline, checked every second.
     serverFactory: (handler) =>
       createServer(
@@ -72,14 +80,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (request.raw.rawHeaders.length / 2 > config.server.maxHeaderCount) throw new ApiError('headers_too_large');
   });
 
-  const adminGuard = makeAdminGuard(config.adminToken);
+  const access = { adminToken: config.adminToken, trustProxy, clientAddress };
+  warnAboutAdminAccess(deps.logger, access);
+  const adminGuard = makeAdminGuard(access);
   const { errorHandling, methodNotAllowed } = makeErrorHandling();
   app.register(errorHandling);
-  app.register(ingestRoutes, {
-    sources: config.sources,
-    limiter,
-    deps: ingestDeps,
-  });
+  app.register(ingestRoutes, { sources: config.sources, limiter, clientAddress, deps: ingestDeps });
   app.register(publicRoutes, { store, adminGuard });
   app.register(adminRoutes, { prefix: '/admin/api', deps: { store, config, clock: deps.clock }, adminGuard });
   app.register(opsRoutes, { store, metrics: deps.metrics, adminGuard, allowUnsafeCommit: config.allowUnsafeCommit });

@@ -3,12 +3,14 @@
  * (router, hooks, child logger, reply pipeline) cost about as much main-thread time as verifying and storing
  * the event; this path does only what ingest needs. It takes the common request only: POST to a source path
  * with a Content-Length body within the source's limit. Anything else (chunked bodies, oversize or odd headers,
- * trust_proxy, a closing server) returns false and goes to the Fastify route (routes.ts), which runs the same
- * handleWebhook and answers the same statuses, bodies and headers.
+ * trust_proxy, where the signed URL may carry the proxy's scheme and host, a closing server) returns false and
+ * goes to the Fastify route (routes.ts), which runs the same handleWebhook and answers the same statuses,
+ * bodies and headers. Both paths name the client with the same clientAddress (rate limit and logs).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SourceConfig } from '../config/types.ts';
 import { ApiError } from '../errors.ts';
+import type { ClientAddress } from '../http/client-address.ts';
 import { lazyChild, type Log } from '../log.ts';
 import { getProvider } from '../providers/index.ts';
 import type { Provider, SignedRequest } from '../providers/types.ts';
@@ -19,6 +21,7 @@ export interface FastIngestOptions {
   deps: IngestDeps & { log: Log & { child(bindings: object): Log } };
   sources: readonly SourceConfig[];
   limiter: RateLimiter | null;
+  clientAddress: ClientAddress;
   maxHeaderCount: number;
   nextRequestId(): string;
   /** True once shutdown began: Fastify then answers 503 with Connection: close. */
@@ -45,8 +48,9 @@ export function makeFastIngest(options: FastIngestOptions): FastIngest {
     if (Number(length) > route.source.maxBodyBytes || req.rawHeaders.length / 2 > options.maxHeaderCount || options.isClosing()) return false;
 
     const { source, provider } = route;
-    const exchange = new Exchange(options, res, source, options.nextRequestId());
-    const wait = limiter ? limiter.take(req.socket.remoteAddress ?? '') : 0;
+    const client = options.clientAddress(req);
+    const exchange = new Exchange(options, res, source, options.nextRequestId(), client);
+    const wait = limiter ? limiter.take(client) : 0;
     if (wait > 0) {
       req.resume(); // drain the body so the connection stays usable
       exchange.refuse(new ApiError('rate_limited', undefined, wait));
@@ -82,8 +86,9 @@ class Exchange {
     private readonly res: ServerResponse,
     private readonly source: SourceConfig,
     private readonly requestId: string,
+    client: string,
   ) {
-    this.log = lazyChild(options.deps.log, { reqId: requestId });
+    this.log = lazyChild(options.deps.log, { reqId: requestId, client });
   }
 
   answer(answer: IngestAnswer, retryAfter?: number): void {

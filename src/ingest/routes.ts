@@ -7,6 +7,7 @@ import type { SourceConfig } from '../config/types.ts';
 import { getProvider } from '../providers/index.ts';
 import type { SignedRequest } from '../providers/types.ts';
 import { ApiError } from '../errors.ts';
+import type { ClientAddress } from '../http/client-address.ts';
 import { toApiError } from '../http/error-handling.ts';
 import { handleWebhook, type IngestDeps } from './handle-webhook.ts';
 import type { RateLimiter } from './rate-limit.ts';
@@ -15,14 +16,16 @@ export interface IngestRoutesOptions {
   deps: IngestDeps;
   sources: readonly SourceConfig[];
   limiter: RateLimiter | null;
+  /** Who the client is (the TCP peer, or behind trusted proxies the right-most forwarded address). */
+  clientAddress: ClientAddress;
 }
 
 const EMPTY = Buffer.alloc(0);
 
-export async function ingestRoutes(app: FastifyInstance, { deps, sources, limiter }: IngestRoutesOptions): Promise<void> {
+export async function ingestRoutes(app: FastifyInstance, { deps, sources, limiter, clientAddress }: IngestRoutesOptions): Promise<void> {
   if (limiter) {
     app.addHook('onRequest', async (request) => {
-      const wait = limiter.take(request.ip);
+      const wait = limiter.take(clientAddress(request.raw));
       if (wait > 0) throw new ApiError('rate_limited', undefined, wait);
     });
   }

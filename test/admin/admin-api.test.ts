@@ -33,10 +33,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function api(path: string, init: { method?: string; body?: unknown; token?: string | null } = {}) {
+/** Like the CLI and the dashboard: every state change says JSON, with or without a body (`contentType` overrides). */
+async function api(path: string, init: { method?: string; body?: unknown; token?: string | null; contentType?: string | null } = {}) {
   const headers: Record<string, string> = {};
   if (init.token !== null) headers.authorization = `Bearer ${init.token ?? TOKEN}`;
-  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  const contentType = init.contentType === undefined ? (init.method ?? 'GET') !== 'GET' || init.body !== undefined ? 'application/json' : null : init.contentType;
+  if (contentType !== null) headers['content-type'] = contentType;
   const res = await fetch(`${t.url}/admin/api${path}`, { method: init.method ?? 'GET', headers, ...(init.body !== undefined ? { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) } : {}) });
   return { status: res.status, json: (await res.json()) as any };
 }
@@ -107,6 +109,21 @@ describe('admin API', () => {
     expect((await api('/destinations/crm/disable', { method: 'POST' })).json).toMatchObject({ name: 'crm', disabled: true, disabled_reason: 'disabled by an operator' });
     expect((await api('/destinations/crm/enable', { method: 'POST' })).json).toMatchObject({ name: 'crm', disabled: false });
     expect((await api('/destinations/nope/enable', { method: 'POST' })).status).toBe(404);
+  });
+
+  it('refuses a state change without a JSON content type, and changes nothing', async () => {
+    for (const contentType of [null, 'text/plain', 'application/x-www-form-urlencoded']) {
+      const res = await api('/destinations/crm/disable', { method: 'POST', contentType });
+      expect([contentType, res.status, res.json.code]).toEqual([contentType, 415, 'unsupported_media_type']);
+      expect(res.json.detail).toContain('Content-Type: application/json');
+    }
+    const deadBefore = (await api('/stats')).json.deliveries.dead;
+    expect(deadBefore).toBeGreaterThan(0);
+    const refusedForm = await api('/deliveries/retry', { method: 'POST', contentType: 'application/x-www-form-urlencoded', body: 'status=dead' });
+    expect(refusedForm.status).toBe(415);
+    expect((await api('/stats')).json.deliveries.dead).toBe(deadBefore);
+    const crm = (await api('/destinations')).json.destinations.find((d: any) => d.name === 'crm');
+    expect(crm.disabled).toBe(false);
   });
 
   it('lists sources without secret values', async () => {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postSigned, SECRET, signedEvent, stripeToDestinationsYaml } from '../metrics/harness.ts';
 import { startTestInbox, type TestInbox } from '../helpers/inbox.ts';
 import { startReceiver, until, type Receiver } from '../metrics/receiver.ts';
+import { startCrossSitePage } from '../helpers/admin-cross-site-page.ts';
 
 const TOKEN = 'browser-test-token-7f3a';
 const SHOTS = new URL('../../test-artifacts/dashboard/', import.meta.url).pathname;
@@ -136,6 +137,10 @@ describe('dashboard in a browser', () => {
     await page.screenshot({ path: `${SHOTS}health.png`, fullPage: true });
   });
 
+  it('disables and enables a destination from the health view (a POST with no options, sent as JSON)', async () => {
+    await toggleLedger(page, s);
+  });
+
   it('a new tab asks for the token again; the API refuses without it', async () => {
     const other = await browser.newPage();
     try {
@@ -152,5 +157,71 @@ describe('dashboard in a browser', () => {
 
   it('ran without script errors or CSP violations', () => {
     expect(pageErrors).toEqual([]);
+  });
+});
+
+/** Click Disable then Enable on ledger's row in the health view; the store must follow each click. */
+async function toggleLedger(on: Page, inbox: TestInbox): Promise<void> {
+  const ledgerState = async () => (await inbox.inbox.store.listDestinationStates()).find((d) => d.name === 'ledger')?.disabled ?? false;
+  await on.click('#nav a[data-view=health]');
+  const row = on.locator('[data-test=destinations] tr[data-destination=ledger]');
+  await row.getByText('enabled', { exact: true }).waitFor();
+  await row.getByRole('button', { name: 'Disable' }).click();
+  await row.getByText('disabled: disabled by an operator').waitFor();
+  expect(await ledgerState()).toBe(true);
+  await on.screenshot({ path: `${SHOTS}health-disabled.png`, fullPage: true });
+  await row.getByRole('button', { name: 'Enable' }).click();
+  await row.getByText('enabled', { exact: true }).waitFor();
+  expect(await ledgerState()).toBe(false);
+}
+
+describe('dashboard in a browser without ADMIN_TOKEN (loopback)', () => {
+  let open: TestInbox;
+  let local: Page;
+  beforeAll(async () => {
+    open = await startTestInbox({ env: { STRIPE_SECRET: SECRET }, yaml: stripeToDestinationsYaml([{ name: 'ledger', url: receiver.url, retrySchedule: [0] }]) });
+    expect((await postSigned(`${open.url}/webhooks/stripe`, signedEvent({ id: 'evt_open_1' }))).status).toBe(200);
+    local = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    local.on('pageerror', (err) => pageErrors.push(String(err)));
+    local.on('console', (msg) => msg.type() === 'error' && pageErrors.push(msg.text()));
+  }, 30_000);
+  afterAll(async () => {
+    await local?.close();
+    await open?.close();
+  });
+
+  it('opens without a login and acts: disable/enable a destination, replay an event', async () => {
+    await local.goto(`${open.url}/dashboard`);
+    await local.locator('table.events tbody a.key', { hasText: 'evt_open_1' }).waitFor();
+    expect(await local.locator('#login').isHidden()).toBe(true);
+    await toggleLedger(local, open);
+
+    await local.goto(`${open.url}/dashboard#/events`);
+    await local.click('text=evt_open_1');
+    const delivery = local.locator('article.delivery[data-destination=ledger]');
+    await delivery.locator('[data-test=replay-one]').waitFor();
+    const attempts = receiver.log.filter((r) => r.eventKey === 'evt_open_1').length;
+    await delivery.locator('[data-test=replay-one]').click();
+    await until(() => receiver.log.filter((r) => r.eventKey === 'evt_open_1').length === attempts + 1, 'the replayed delivery');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('a page on another origin cannot act: its POSTs are refused and change nothing', async () => {
+    const evil = await startCrossSitePage(`${open.url}/admin/api/destinations/ledger/disable`);
+    const other = await browser.newPage();
+    try {
+      await other.goto(evil.url);
+      await until(async () => (await other.locator('#result li').count()) === 3, 'the cross-site page to try all three requests');
+      expect(await other.locator('#result li').allInnerTexts()).toEqual(['no-cors sent', 'json blocked', 'form sent']);
+      // The two that reached the inbox (the JSON one stopped at its preflight) were refused as cross-site.
+      const refusals = () => open.logs.filter((l) => l.includes('admin request refused')).map((l) => JSON.parse(l) as { code: string; reason: string });
+      await until(() => refusals().length === 2, 'two refusals in the log');
+      expect(refusals().map((r) => r.code)).toEqual(['forbidden', 'forbidden']);
+      expect(refusals()[0]!.reason).toMatch(/^Cross-site request refused/);
+      expect((await open.inbox.store.listDestinationStates()).find((d) => d.name === 'ledger')?.disabled ?? false).toBe(false);
+    } finally {
+      await other.close();
+      await evil.close();
+    }
   });
 });

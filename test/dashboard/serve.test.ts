@@ -75,6 +75,27 @@ describe('dashboard without ADMIN_TOKEN', () => {
       expect(remote.json().code).toBe('forbidden');
       expect((await s.inbox.server.inject({ method: 'GET', url: '/admin/api/ingest-stats', remoteAddress: '192.0.2.7' })).statusCode).toBe(403);
       expect((await s.inbox.server.inject({ method: 'GET', url: '/dashboard', remoteAddress: '127.0.0.1' })).statusCode).toBe(200);
+      // DNS rebinding: loopback peer, foreign Host. Shell and data both refused.
+      for (const url of ['/dashboard', '/dashboard/app.js', '/admin/api/ingest-stats']) {
+        const rebound = await s.inbox.server.inject({ method: 'GET', url, remoteAddress: '127.0.0.1', headers: { host: 'evil.example:8000' } });
+        expect([url, rebound.statusCode, rebound.json().code]).toEqual([url, 403, 'forbidden']);
+        expect(rebound.json().detail).toContain('Host "evil.example:8000" refused');
+      }
+      for (const host of ['localhost:8000', '127.0.0.1', '[::1]:1234']) {
+        expect((await s.inbox.server.inject({ method: 'GET', url: '/dashboard', remoteAddress: '127.0.0.1', headers: { host } })).statusCode).toBe(200);
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('behind a trusted proxy answers 401 to everyone, shell included', async () => {
+    const s = await startTestInbox({ env: { STRIPE_WEBHOOK_SECRET: SECRET }, yaml: 'server:\n  trust_proxy: ["127.0.0.1"]\n' });
+    try {
+      for (const url of ['/dashboard', '/dashboard/app.js', '/admin/api/ingest-stats', '/admin/api/activity']) {
+        const res = await s.inbox.server.inject({ method: 'GET', url, remoteAddress: '127.0.0.1' });
+        expect([url, res.statusCode, res.json().code]).toEqual([url, 401, 'unauthorized']);
+      }
     } finally {
       await s.close();
     }

@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { makeClientAddress } from '../../src/http/client-address.ts';
 import { makeCommitQueue } from '../../src/ingest/commit-queue.ts';
 import { makeFastIngest } from '../../src/ingest/fast-path.ts';
 import { makeDeliveryRouter } from '../../src/ingest/route-deliveries.ts';
@@ -128,6 +129,7 @@ describe('which requests the fast path takes', () => {
     deps: { clock: systemClock, queue: makeCommitQueue(store, config.ingest), metrics, router: makeDeliveryRouter([]), log: pino({ level: 'silent' }) },
     sources: config.sources,
     limiter: null,
+    clientAddress: makeClientAddress([]),
     maxHeaderCount: 20,
     nextRequestId: () => 'req_test',
     isClosing: () => closing,

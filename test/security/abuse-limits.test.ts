@@ -88,10 +88,35 @@ describe('optional limits', () => {
     expect(spoof.statusCode).toBe(403);
     const proxied = await startTestInbox({ env: { STRIPE_WEBHOOK_SECRET: SECRET }, yaml: 'server:\n  trust_proxy: ["127.0.0.1"]\n' });
     try {
-      const remote = await proxied.inbox.server.inject({ method: 'GET', url: '/events', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': '203.0.113.7' } });
-      expect(remote.statusCode).toBe(403);
+      // Behind a proxy every request comes from the proxy's address: without ADMIN_TOKEN nobody gets in, not even
+      // a request that names itself loopback on the left.
+      for (const xff of ['203.0.113.7', '127.0.0.1, 203.0.113.7', '127.0.0.1']) {
+        const remote = await proxied.inbox.server.inject({ method: 'GET', url: '/events', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': xff } });
+        expect([xff, remote.statusCode, remote.json().code]).toEqual([xff, 401, 'unauthorized']);
+      }
+      expect(proxied.logs.join('')).toContain('server.trust_proxy is set and ADMIN_TOKEN is not');
+      // The refusal is logged under the client the proxy saw, not the one the request claims to be.
+      expect(proxied.logs.filter((l) => l.includes('admin request refused')).map((l) => JSON.parse(l).client)).toEqual(['203.0.113.7', '203.0.113.7', '127.0.0.1']);
     } finally {
       await proxied.close();
+    }
+  });
+
+  it('rate-limits the client behind a trusted proxy, not the proxy, and a spoofed left hop is no new client', async () => {
+    const limited = await startTestInbox({
+      env: { STRIPE_WEBHOOK_SECRET: SECRET },
+      yaml: 'server:\n  trust_proxy: ["127.0.0.1"]\ningest:\n  rate_limit: { per_second: 0.05, burst: 2 }\n',
+    });
+    try {
+      const viaProxy = (xff: string) => postStripe(limited.url, stripeEvent(), { headers: { 'x-forwarded-for': xff } });
+      const first = [];
+      for (const xff of ['203.0.113.5', '198.51.100.1, 203.0.113.5', '10.0.0.1, 203.0.113.5']) first.push((await viaProxy(xff)).status);
+      expect(first).toEqual([200, 200, 429]);
+      // Another client behind the same proxy has its own bucket.
+      expect((await viaProxy('203.0.113.6')).status).toBe(200);
+      expect(limited.logs.some((l) => l.includes('"client":"203.0.113.6"') && l.includes('"msg":"ingest"'))).toBe(true);
+    } finally {
+      await limited.close();
     }
   });
 });

@@ -27,7 +27,7 @@ worker:
 async function admin(path: string, init?: { method?: string; body?: unknown }) {
   const res = await fetch(`${t!.url}/admin/api${path}`, {
     method: init?.method ?? 'GET',
-    ...(init?.body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(init.body) } : {}),
+    ...(init?.method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(init.body ?? {}) } : {}),
   });
   return { status: res.status, json: (await res.json()) as Record<string, any> };
 }

@@ -27,7 +27,8 @@ export async function api(path, { method = 'GET', body } = {}) {
   const headers = { accept: 'application/json' };
   const bearer = token.get();
   if (bearer) headers.authorization = `Bearer ${bearer}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  // The admin API refuses a state change without a JSON content type (no form can send one), body or not.
+  if (body !== undefined || method !== 'GET') headers['content-type'] = 'application/json';
   const res = await fetch(path, {
     method,
     headers,
