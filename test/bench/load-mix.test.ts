@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runLoad, runTurns, SECRET } from '../../bench/load.ts';
+import { epochMs, runLoad, runTurns, SECRET } from '../../bench/load.ts';
 import { startTestInbox, type TestInbox } from '../helpers/inbox.ts';
 
 const CONNECTIONS = 8;
@@ -77,5 +77,18 @@ describe('benchmark load', () => {
       await target.inbox.queue.drain();
       expect(stored(target).events).toBeGreaterThanOrEqual(r.requests);
     }
+  });
+
+  it('with a fixed amount, sends exactly that many, all stored, and says when it began and how long it took', async () => {
+    const target = await inbox();
+    const before = epochMs();
+    const result = await runLoad(target.url, 0, { connections: CONNECTIONS, amount: 300 });
+    const after = epochMs();
+    expect(result.requests).toBe(300);
+    expect(result.errors + result.non2xx).toBe(0);
+    expect(result.startedAtMs).toBeGreaterThanOrEqual(before);
+    expect(result.startedAtMs! + result.seconds! * 1000).toBeLessThanOrEqual(after);
+    await target.inbox.queue.drain();
+    expect(stored(target).events).toBe(300);
   });
 });
