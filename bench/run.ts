@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { againstBaseline, type BaselineOptions, type Row } from './against-baseline.ts';
 import { benchDeliveries } from './delivery-bench.ts';
 import { benchDiskSync } from './disk-sync.ts';
+import { benchKeepUp, type KeepUpRow } from './keep-up.ts';
 import { runTurns, runTurnsInChild, SECRET } from './load.ts';
 import { withPostgresDatabase } from './pg-database.ts';
 import { FILAB, startChild } from './processes.ts';
@@ -83,6 +84,18 @@ try {
   const deliveries = await benchDeliveries(dir, deliveryEvents, { DATABASE_PATH: join(dir, 'deliveries.db') });
   const pgDeliveries = await withPostgresDatabase((url) => benchDeliveries(dir, deliveryEvents, { DATABASE_URL: url }));
   if (typeof pgDeliveries === 'string') notes.push(`PostgreSQL deliveries ${pgDeliveries}`);
+  const keepUpEvents = quick ? 5000 : 20_000;
+  const keepUp: KeepUpRow[] = [];
+  let keepUpFiles = 0;
+  const sqliteKeepUp = await benchKeepUp('SQLite', dir, keepUpEvents, (fn) => fn({ DATABASE_PATH: join(dir, `keep-up-${keepUpFiles++}.db`) }));
+  const pgKeepUp = await benchKeepUp('PostgreSQL', dir, keepUpEvents, (fn) => withPostgresDatabase((url) => fn({ DATABASE_URL: url })));
+  for (const [backend, result] of [
+    ['SQLite', sqliteKeepUp],
+    ['PostgreSQL', pgKeepUp],
+  ] as const) {
+    if (typeof result === 'string') notes.push(`keep-up ${backend} ${result}`);
+    else keepUp.push(result);
+  }
   const soakResult = soak ? await soakRun(dir) : null;
 
   const fmt = (n: number, d = 0) => n.toFixed(d);
@@ -97,6 +110,19 @@ try {
     console.log(
       `| ${r.scenario} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${r.errors} | ${r.non2xx} | ${fmt(r.peakRssMb)} | ${fmt(r.serverCpuUs)} | ${fmt(r.eventLoopPct.running)} / ${fmt(r.eventLoopPct.waiting)} | ${fmt(r.loadCpuUs ?? 0)} | ${base} | ${fmt(r.ratio * 100)}% |`,
     );
+  }
+  if (keepUp.length > 0) {
+    // Targets: ingest with a destination >= 80% of the peak; deliveries drain at >= 50% of it.
+    console.log(
+      '\n| delivery keeps up (one destination, local receiver) | events | peak ingest req/s | ingest with delivery req/s | vs peak | delivered | drain s | drain /s | drain vs peak | failed requests |',
+    );
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const k of keepUp) {
+      const delivered = k.finished ? `${k.delivered}` : `${k.delivered} (unfinished)`;
+      console.log(
+        `| ${k.backend} | ${k.events} | ${fmt(k.peakRps)} | ${fmt(k.ingestRps)} | ${fmt(k.ingestRatio * 100)}% | ${delivered} | ${fmt(k.drainSeconds, 1)} | ${fmt(k.drainRps)} | ${fmt(k.drainRatio * 100)}% | ${k.failedRequests} |`,
+      );
+    }
   }
   console.log(
     `\nverification of a 2 KB Stripe event: ours ${fmt(verify.oursNs)} ns/op, stripe.webhooks.constructEvent ${fmt(verify.stripeNs)} ns/op (${fmt(verify.speedup, 2)}x faster)`,
@@ -126,6 +152,7 @@ try {
       diskSync,
       deliveries,
       pgDeliveries: typeof pgDeliveries === 'string' ? null : pgDeliveries,
+      keepUp,
       soak: soakResult,
       notes,
     }),
