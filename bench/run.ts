@@ -71,7 +71,8 @@ try {
       baselineName: 'baseline node:http (wrk)',
     });
     rows.push(wrk.base, wrk.row);
-    if (wrkLoad.repeated > 0) notes.push(`wrk: ${wrkLoad.repeated} requests were replays (a window outlasted its signed events)`);
+    if (wrkLoad.repeated > 0)
+      notes.push(`wrk: ${wrkLoad.repeated} requests were replays (a window outlasted its signed events; harmless to the baseline, not to SQLite)`);
   }
   // The SQLite row once more, now after its own fresh baseline, as the last scenario of the run.
   rows.push((await compare('ingest, SQLite durable, unique, writer thread (again, last)', [...FILAB, 'serve'], sqlite('unique-thread-2.db', true))).row);
