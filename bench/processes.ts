@@ -54,6 +54,16 @@ function procCpuMs(pid: number): number {
   }
 }
 
+/**
+ * CPU used so far by this process's children that have exited and been waited for (cutime + cstime), ms: read
+ * before and after a load generator's run, the difference is what that run used.
+ */
+export function exitedChildrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / clockTicks();
+}
+
 /** `/proc/<pid>/task/<pid>/schedstat`: time on a CPU, time waiting in the run queue (ns), time slices. */
 function eventLoopSchedMs(pid: number): { running: number; waiting: number } {
   try {

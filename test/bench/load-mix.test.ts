@@ -5,10 +5,12 @@
  * suspiciously fast row.
  */
 import Database from 'better-sqlite3';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runLoad, runTurns, SECRET } from '../../bench/load.ts';
-import { startTestInbox, type TestInbox } from '../helpers/inbox.ts';
+import { epochMs, runLoad, runTurns, SECRET } from '../../bench/load.ts';
+import { hasWrk, makeWrkLoad } from '../../bench/wrk.ts';
+import { makeTempDir, startTestInbox, type TestInbox } from '../helpers/inbox.ts';
 
 const CONNECTIONS = 8;
 let inboxes: TestInbox[] = [];
@@ -77,5 +79,40 @@ describe('benchmark load', () => {
       await target.inbox.queue.drain();
       expect(stored(target).events).toBeGreaterThanOrEqual(r.requests);
     }
+  });
+
+  it('with a fixed amount, sends exactly that many, all stored, and says when it began and how long it took', async () => {
+    const target = await inbox();
+    const before = epochMs();
+    const result = await runLoad(target.url, 0, { connections: CONNECTIONS, amount: 300 });
+    const after = epochMs();
+    expect(result.requests).toBe(300);
+    expect(result.errors + result.non2xx).toBe(0);
+    expect(result.startedAtMs).toBeGreaterThanOrEqual(before);
+    expect(result.startedAtMs! + result.seconds! * 1000).toBeLessThanOrEqual(after);
+    await target.inbox.queue.drain();
+    expect(stored(target).events).toBe(300);
+  });
+
+  it.skipIf(!hasWrk())('under wrk, sends unique signed 2 KB events, signed before each window, that ingest stores', async () => {
+    const target = await inbox();
+    const files = makeTempDir('filab-wrk-');
+    const load = makeWrkLoad(files);
+    const windows = 2;
+    const [result] = await runTurns({ urls: [target.url], warmupSeconds: 0, windows, windowSeconds: 1, connections: CONNECTIONS }, undefined, load).finally(
+      () => rmSync(files, { recursive: true, force: true }),
+    );
+    expect(result!.requests).toBeGreaterThan(20);
+    expect(result!.errors).toBe(0);
+    expect(result!.non2xx).toBe(0);
+    expect(load.repeated).toBe(0);
+    expect(result!.p99).toBeGreaterThan(0);
+    await target.inbox.queue.drain();
+    const rows = stored(target);
+    // wrk stops each window with requests in flight: stored, but not counted.
+    expect(rows.events).toBeGreaterThanOrEqual(result!.requests);
+    expect(rows.events).toBeLessThanOrEqual(result!.requests + windows * CONNECTIONS);
+    expect(rows.keys).toBe(rows.events);
+    expect(rows.smallest).toBeGreaterThanOrEqual(1900);
   });
 });
