@@ -10,7 +10,8 @@
  */
 import { bytesEqual, findSecretWhere, fromHex, hmac, parseBase64Digest } from './crypto.ts';
 import { epochSeconds, isObject, nonEmptyString, parseJsonObject, type JsonObject } from './json.ts';
-import type { Provider, ProviderReply, SignInput, SignedOutput, VerifiedEvent, VerifyResult } from './types.ts';
+import { invalidSignature } from './rejections.ts';
+import type { Provider, ProviderReply, Rejection, SignInput, SignedOutput, VerifiedEvent, VerifyResult } from './types.ts';
 
 const ACCEPTED: ProviderReply = { status: 200, contentType: 'text/plain', body: '[accepted]' };
 
@@ -45,7 +46,7 @@ interface SignedItem {
   signature: Buffer;
 }
 
-type Parsed = { items: JsonObject[] } | { reason: 'invalid_payload' | 'missing_signature' | 'malformed_signature'; detail: string };
+type Parsed = { items: JsonObject[] } | { reason: 'invalid_payload'; detail: string };
 
 /** The NotificationRequestItem objects of a parsed body (references into it, so sign can set signatures). */
 function readItems(root: JsonObject | null): Parsed {
@@ -60,13 +61,17 @@ function readItems(root: JsonObject | null): Parsed {
   return { items };
 }
 
-function readSignatures(items: JsonObject[]): SignedItem[] | { reason: 'missing_signature' | 'malformed_signature' } {
+/** Adyen signs in the body, not a header: its errors name the field. */
+const MISSING: Rejection = { ok: false, reason: 'missing_signature', detail: 'Missing additionalData.hmacSignature in a notification item' };
+const MALFORMED: Rejection = { ok: false, reason: 'malformed_signature', detail: 'Malformed additionalData.hmacSignature in a notification item' };
+
+function readSignatures(items: JsonObject[]): SignedItem[] | Rejection {
   const signed: SignedItem[] = [];
   for (const item of items) {
     const data = isObject(item.additionalData) ? item.additionalData : {};
-    if (typeof data.hmacSignature !== 'string' || data.hmacSignature.trim() === '') return { reason: 'missing_signature' };
+    if (typeof data.hmacSignature !== 'string' || data.hmacSignature.trim() === '') return MISSING;
     const signature = parseBase64Digest(data.hmacSignature, 32);
-    if (!signature) return { reason: 'malformed_signature' };
+    if (!signature) return MALFORMED;
     signed.push({ item, signature });
   }
   return signed;
@@ -91,13 +96,13 @@ export const adyen: Provider = {
     const parsed = readItems(parseJsonObject(req.rawBody));
     if ('reason' in parsed) return { ok: false, reason: parsed.reason, detail: parsed.detail };
     const signed = readSignatures(parsed.items);
-    if ('reason' in signed) return { ok: false, reason: signed.reason };
+    if ('reason' in signed) return signed;
     const label = findSecretWhere(secrets, nowMs, (secret) => {
       const key = fromHex(secret.value);
       if (!key || key.length === 0) return false;
       return signed.every(({ item, signature }) => signingStrings(item).some((text) => bytesEqual(hmac('sha256', key, text), signature)));
     });
-    if (label === null) return { ok: false, reason: 'invalid_signature' };
+    if (label === null) return invalidSignature();
     const events: VerifiedEvent[] = [];
     for (const { item } of signed) {
       const event = toEvent(item);

@@ -6,6 +6,7 @@
  */
 import { findMatchingSecret, fromHex, hmac } from './crypto.ts';
 import { bodyHashKey, header, headerToken } from './request.ts';
+import { invalidSignature, malformedHeader, missingHeader } from './rejections.ts';
 import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
 /** The digest bytes of `sha256=<64 hex>` (whitespace around it tolerated), else null. Never throws. */
@@ -15,16 +16,18 @@ export function parseGithubSignature(value: string): Buffer | null {
   return fromHex(trimmed.slice(7));
 }
 
+const SIGNATURE = 'X-Hub-Signature-256';
+
 export const github: Provider = {
   name: 'github',
 
   verify(req, secrets, nowMs): VerifyResult {
-    const value = header(req, 'x-hub-signature-256');
-    if (value === null) return { ok: false, reason: 'missing_signature' };
+    const value = header(req, SIGNATURE);
+    if (value === null) return missingHeader(SIGNATURE);
     const digest = parseGithubSignature(value);
-    if (!digest) return { ok: false, reason: 'malformed_signature' };
+    if (!digest) return malformedHeader(SIGNATURE);
     const label = findMatchingSecret(secrets, nowMs, (s) => hmac('sha256', s.value, req.rawBody), [digest]);
-    if (label === null) return { ok: false, reason: 'invalid_signature' };
+    if (label === null) return invalidSignature(SIGNATURE);
     const type = headerToken(req, 'x-github-event') ?? 'unknown';
     if (type === 'ping') {
       return { ok: true, secretLabel: label, events: [], reply: { status: 200, contentType: 'application/json', body: '{"status":"pong"}' } };

@@ -7,6 +7,7 @@
 import { findMatchingSecret, hmac, parseHexDigest } from './crypto.ts';
 import { epochSeconds, isObject, nonEmptyString, parseJsonObject } from './json.ts';
 import { header } from './request.ts';
+import { invalidSignature, malformedHeader, missingHeader } from './rejections.ts';
 import type { Provider, SignInput, SignedOutput, VerifiedEvent, VerifyResult } from './types.ts';
 
 /** One VerifiedEvent per item, or null when the batch or any item is not the documented shape. */
@@ -25,16 +26,18 @@ function readEvents(raw: Buffer): VerifiedEvent[] | null {
   return events;
 }
 
+const SIGNATURE = 'Webhook-Signature';
+
 export const gocardless: Provider = {
   name: 'gocardless',
 
   verify(req, secrets, nowMs): VerifyResult {
-    const value = header(req, 'webhook-signature');
-    if (value === null) return { ok: false, reason: 'missing_signature' };
+    const value = header(req, SIGNATURE);
+    if (value === null) return missingHeader(SIGNATURE);
     const digest = parseHexDigest(value, 32);
-    if (!digest) return { ok: false, reason: 'malformed_signature' };
+    if (!digest) return malformedHeader(SIGNATURE);
     const label = findMatchingSecret(secrets, nowMs, (s) => hmac('sha256', s.value, req.rawBody), [digest]);
-    if (label === null) return { ok: false, reason: 'invalid_signature' };
+    if (label === null) return invalidSignature(SIGNATURE);
     const events = readEvents(req.rawBody);
     if (!events) return { ok: false, reason: 'invalid_payload' };
     return { ok: true, secretLabel: label, events };

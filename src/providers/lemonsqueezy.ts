@@ -6,6 +6,7 @@
 import { findMatchingSecret, hmac, parseHexDigest } from './crypto.ts';
 import { isObject, nonEmptyString, parseJsonObject } from './json.ts';
 import { bodyHashKey, header, headerToken } from './request.ts';
+import { invalidSignature, malformedHeader, missingHeader } from './rejections.ts';
 import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
 function bodyEventName(raw: Buffer): string | null {
@@ -13,16 +14,18 @@ function bodyEventName(raw: Buffer): string | null {
   return isObject(meta) ? nonEmptyString(meta.event_name) : null;
 }
 
+const SIGNATURE = 'X-Signature';
+
 export const lemonsqueezy: Provider = {
   name: 'lemonsqueezy',
 
   verify(req, secrets, nowMs): VerifyResult {
-    const value = header(req, 'x-signature');
-    if (value === null) return { ok: false, reason: 'missing_signature' };
+    const value = header(req, SIGNATURE);
+    if (value === null) return missingHeader(SIGNATURE);
     const digest = parseHexDigest(value, 32);
-    if (!digest) return { ok: false, reason: 'malformed_signature' };
+    if (!digest) return malformedHeader(SIGNATURE);
     const label = findMatchingSecret(secrets, nowMs, (s) => hmac('sha256', s.value, req.rawBody), [digest]);
-    if (label === null) return { ok: false, reason: 'invalid_signature' };
+    if (label === null) return invalidSignature(SIGNATURE);
     const type = headerToken(req, 'x-event-name') ?? bodyEventName(req.rawBody) ?? 'unknown';
     return { ok: true, secretLabel: label, events: [{ key: bodyHashKey(req.rawBody), type, createdAt: null }] };
   },

@@ -7,18 +7,21 @@
 import { findMatchingSecret, hmac, parseBase64Digest } from './crypto.ts';
 import { epochSeconds } from './json.ts';
 import { bodyHashKey, header, headerToken } from './request.ts';
+import { invalidSignature, malformedHeader, missingHeader } from './rejections.ts';
 import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
+
+const SIGNATURE = 'X-Shopify-Hmac-Sha256';
 
 export const shopify: Provider = {
   name: 'shopify',
 
   verify(req, secrets, nowMs): VerifyResult {
-    const value = header(req, 'x-shopify-hmac-sha256');
-    if (value === null) return { ok: false, reason: 'missing_signature' };
+    const value = header(req, SIGNATURE);
+    if (value === null) return missingHeader(SIGNATURE);
     const digest = parseBase64Digest(value, 32);
-    if (!digest) return { ok: false, reason: 'malformed_signature' };
+    if (!digest) return malformedHeader(SIGNATURE);
     const label = findMatchingSecret(secrets, nowMs, (s) => hmac('sha256', s.value, req.rawBody), [digest]);
-    if (label === null) return { ok: false, reason: 'invalid_signature' };
+    if (label === null) return invalidSignature(SIGNATURE);
     const key = headerToken(req, 'x-shopify-webhook-id') ?? headerToken(req, 'x-shopify-event-id') ?? bodyHashKey(req.rawBody);
     const type = headerToken(req, 'x-shopify-topic') ?? 'unknown';
     const createdAt = epochSeconds(req.headers['x-shopify-triggered-at']?.trim());

@@ -12,6 +12,7 @@
 import { findMatchingSecret, hmac, parseHexDigest, parseUnixSeconds, withinTolerance } from './crypto.ts';
 import { decodeUtf8, epochSeconds, isObject, nonEmptyString, parseJsonObject, type JsonObject } from './json.ts';
 import { bodyHashKey, header } from './request.ts';
+import { invalidSignature, malformedHeader, missingHeader, timestampOutOfTolerance } from './rejections.ts';
 import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
 /** The digest bytes of `v0=<64 hex>`, else null. Never throws. */
@@ -19,6 +20,9 @@ export function parseSlackSignature(value: string): Buffer | null {
   const trimmed = value.trim();
   return trimmed.startsWith('v0=') ? parseHexDigest(trimmed.slice(3), 32) : null;
 }
+
+const SIGNATURE = 'X-Slack-Signature';
+const TIMESTAMP = 'X-Slack-Request-Timestamp';
 
 function signature(secret: string, timestamp: number, body: Buffer): Buffer {
   return hmac('sha256', secret, `v0:${timestamp}:`, body);
@@ -48,14 +52,17 @@ export const slack: Provider = {
   name: 'slack',
 
   verify(req, secrets, nowMs, options): VerifyResult {
-    const value = header(req, 'x-slack-signature');
-    if (value === null) return { ok: false, reason: 'missing_signature' };
+    const value = header(req, SIGNATURE);
+    if (value === null) return missingHeader(SIGNATURE);
     const digest = parseSlackSignature(value);
-    const t = parseUnixSeconds(req.headers['x-slack-request-timestamp']?.trim());
-    if (!digest || t === null) return { ok: false, reason: 'malformed_signature' };
+    if (!digest) return malformedHeader(SIGNATURE);
+    const tsText = header(req, TIMESTAMP);
+    if (tsText === null) return missingHeader(TIMESTAMP, 'malformed_signature');
+    const t = parseUnixSeconds(tsText.trim());
+    if (t === null) return malformedHeader(TIMESTAMP);
     const label = findMatchingSecret(secrets, nowMs, (s) => signature(s.value, t, req.rawBody), [digest]);
-    if (label === null) return { ok: false, reason: 'invalid_signature' };
-    if (!withinTolerance(t, nowMs, options.toleranceSeconds)) return { ok: false, reason: 'timestamp_out_of_tolerance' };
+    if (label === null) return invalidSignature(SIGNATURE);
+    if (!withinTolerance(t, nowMs, options.toleranceSeconds)) return timestampOutOfTolerance(TIMESTAMP);
 
     const body = readBody(req.rawBody);
     if (!body) return { ok: false, reason: 'invalid_payload' };

@@ -15,6 +15,7 @@ import type { HashAlgorithm } from '../digest.ts';
 import { bytesEqual, findSecretWhere, hmac, parseBase64Digest, sha256Hex } from './crypto.ts';
 import { decodeUtf8, nonEmptyString, parseJsonObject } from './json.ts';
 import { bodyHashKey, header, headerToken } from './request.ts';
+import { invalidSignature, malformedHeader, missingHeader } from './rejections.ts';
 import { queryParams, signedTwilioUrl, twilioUrlCandidates } from './twilio-url.ts';
 import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
@@ -22,6 +23,9 @@ export const twilioOptions = z.object({
   /** The webhook URL as configured in Twilio, when it differs from the URL this server sees. */
   public_url: z.url().optional(),
 });
+
+const SIGNATURE = 'X-Twilio-Signature';
+const SETTINGS = 'X-Twilio-Webhooks-Signature-Settings';
 
 /** The algorithm named in the settings header; absent means the legacy HMAC_SHA1; unknown is null. */
 export function twilioAlgorithm(settings: string | undefined): HashAlgorithm | null {
@@ -60,11 +64,12 @@ export const twilio: Provider = {
   optionsSchema: twilioOptions,
 
   verify(req, secrets, nowMs, options): VerifyResult {
-    const value = header(req, 'x-twilio-signature');
-    if (value === null) return { ok: false, reason: 'missing_signature' };
+    const value = header(req, SIGNATURE);
+    if (value === null) return missingHeader(SIGNATURE);
     const algorithm = twilioAlgorithm(req.headers['x-twilio-webhooks-signature-settings']);
-    const signature = algorithm && parseBase64Digest(value, algorithm === 'sha1' ? 20 : 32);
-    if (!algorithm || !signature) return { ok: false, reason: 'malformed_signature' };
+    if (!algorithm) return malformedHeader(SETTINGS);
+    const signature = parseBase64Digest(value, algorithm === 'sha1' ? 20 : 32);
+    if (!signature) return malformedHeader(SIGNATURE);
 
     const url = signedTwilioUrl(req.url, typeof options.public_url === 'string' ? options.public_url : undefined);
     const bodyHash = queryParams(url).get('bodySHA256');
@@ -80,7 +85,7 @@ export const twilio: Provider = {
     const label = findSecretWhere(secrets, nowMs, (secret) =>
       candidates.some((candidate) => bytesEqual(hmac(algorithm, secret.value, candidate, suffix), signature)),
     );
-    if (label === null) return { ok: false, reason: 'invalid_signature' };
+    if (label === null) return invalidSignature(SIGNATURE);
     if (bodyHash !== null && !bytesEqual(Buffer.from(bodyHash.toLowerCase()), Buffer.from(sha256Hex(req.rawBody)))) {
       return { ok: false, reason: 'invalid_signature', detail: 'bodySHA256 does not match the body' };
     }

@@ -62,8 +62,19 @@ export type VerifyResult =
       /** Provider-signed timestamp (seconds), for the clock-skew metric. */
       signedAt?: number;
     }
-  /** `header`: the request header the rejection concerns (the scheme's own signature header), for the error text. */
-  | { ok: false; reason: ErrorCode; detail?: string; header?: string };
+  | Rejection;
+
+/**
+ * Why a request was refused. `header`: the request header the rejection concerns (the scheme's own signature
+ * header), for the error text. A missing or malformed signature always carries its own `detail` naming that
+ * header (src/providers/rejections.ts), so no scheme falls back to the table's default text, which is the seed's
+ * Stripe wording.
+ */
+export type Rejection =
+  | { ok: false; reason: SignatureFormatCode; detail: string; header?: string }
+  | { ok: false; reason: Exclude<ErrorCode, SignatureFormatCode>; detail?: string; header?: string };
+
+type SignatureFormatCode = 'missing_signature' | 'malformed_signature';
 
 /** Options a provider reads from its source's config; each provider documents the keys it uses. */
 export interface VerifyOptions {
