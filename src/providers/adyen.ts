@@ -9,6 +9,7 @@
  * Adyen requires the literal answer `[accepted]`. No timestamp is signed: dedup is the replay defence.
  */
 import { bytesEqual, findSecretWhere, fromHex, hmac, parseBase64Digest } from './crypto.ts';
+import { contentDigest } from './content-digest.ts';
 import { epochSeconds, isObject, nonEmptyString, parseJsonObject, type JsonObject } from './json.ts';
 import { invalidSignature } from './rejections.ts';
 import type { Provider, ProviderReply, Rejection, SignInput, SignedOutput, VerifiedEvent, VerifyResult } from './types.ts';
@@ -81,9 +82,12 @@ function toEvent(item: JsonObject): VerifiedEvent | null {
   const psp = nonEmptyString(item.pspReference, 100);
   const eventCode = nonEmptyString(item.eventCode, 100);
   if (!psp || !eventCode) return null;
+  const key = `${psp}:${eventCode}:${field(item.success)}`;
   return {
-    key: `${psp}:${eventCode}:${field(item.success)}`,
+    key,
     type: eventCode,
+    // What the item's signature covers, each field kept apart (the joined string is ambiguous when a value has `:`).
+    contentDigest: contentDigest([JSON.stringify(adyenSigningFields(item))], eventCode, key),
     createdAt: epochSeconds(item.eventDate),
     payload: Buffer.from(JSON.stringify({ NotificationRequestItem: item })),
   };

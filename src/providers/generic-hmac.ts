@@ -1,10 +1,12 @@
 /**
  * generic-hmac: a configurable HMAC scheme for providers without a dedicated file. One signature per header:
  * `${prefix}${hex|base64 digest}` of `signed_content`, where `{body}` is the raw body and `{timestamp}` the
- * `timestamp_header` text exactly as sent (unix seconds, checked +/- tolerance). Without a signed timestamp dedup
- * is the replay defence. Event key and type come from a header or a JSON pointer (see generic-hmac-options.ts).
+ * `timestamp_header` text exactly as sent (unix seconds, checked +/- tolerance). Without a signed timestamp the
+ * content digest (the signed content and the type) is the replay defence, whatever an event key header says.
+ * Event key and type come from a header or a JSON pointer (see generic-hmac-options.ts).
  */
 import { findMatchingSecret, hmac, parseBase64Digest, parseHexDigest, parseUnixSeconds, withinTolerance } from './crypto.ts';
+import { contentDigest } from './content-digest.ts';
 import { genericHmacOptions, type GenericHmacOptions, type ValueSource } from './generic-hmac-options.ts';
 import { nonEmptyString, parseJsonObject, readPointer, type JsonObject } from './json.ts';
 import { bodyHashKey, header, headerToken } from './request.ts';
@@ -85,7 +87,8 @@ export const genericHmac: Provider = {
     const key = o.event_key ? readSource(o.event_key, req, body) : bodyHashKey(req.rawBody);
     if (key === undefined) return { ok: false, reason: 'invalid_payload', detail: 'event key not found' };
     const type = (o.event_type && readSource(o.event_type, req, body)) ?? 'unknown';
-    return { ok: true, secretLabel: label, ...(t !== null ? { signedAt: t } : {}), events: [{ key, type, createdAt: t }] };
+    const event = { key, type, createdAt: t, contentDigest: contentDigest([content], type) };
+    return { ok: true, secretLabel: label, ...(t !== null ? { signedAt: t } : {}), events: [event] };
   },
 
   /** The options are read from the input itself (`header`, `algorithm`, ...); extra input `eventKey`/`eventType` fill header sources. */

@@ -1,9 +1,11 @@
 /**
  * GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>` keyed by the webhook secret.
  * Event key: `X-GitHub-Delivery` (body hash if absent); type: `X-GitHub-Event`. No timestamp is signed, so
- * dedup by delivery id is the replay defence. The legacy SHA-1 `X-Hub-Signature` is not accepted.
+ * the delivery id, which is not signed either, does not decide replays: the content digest (the raw body and the
+ * type) does. The legacy SHA-1 `X-Hub-Signature` is not accepted.
  * A `ping` (sent when the hook is created) verifies like any event but stores nothing and answers pong.
  */
+import { contentDigest } from './content-digest.ts';
 import { findMatchingSecret, fromHex, hmac } from './crypto.ts';
 import { bodyHashKey, header, headerToken } from './request.ts';
 import { invalidSignature, malformedHeader, missingHeader } from './rejections.ts';
@@ -33,7 +35,7 @@ export const github: Provider = {
       return { ok: true, secretLabel: label, events: [], reply: { status: 200, contentType: 'application/json', body: '{"status":"pong"}' } };
     }
     const key = headerToken(req, 'x-github-delivery') ?? bodyHashKey(req.rawBody);
-    return { ok: true, secretLabel: label, events: [{ key, type, createdAt: null }] };
+    return { ok: true, secretLabel: label, events: [{ key, type, createdAt: null, contentDigest: contentDigest([req.rawBody], type) }] };
   },
 
   /** Extra input: `event` (default 'push') and `delivery` (default: a body-derived id, so signing stays deterministic). */

@@ -2,8 +2,10 @@
  * GoCardless: `Webhook-Signature: <hex HMAC-SHA256 of the raw body>` keyed by the endpoint secret.
  * The body batches events: `{"events":[...]}`; each item becomes its own event with its own bytes as payload,
  * key = item `id`, type = `${resource_type}.${action}`, createdAt = item `created_at`. An empty batch verifies
- * and stores nothing. No timestamp is signed: dedup by event id is the replay defence.
+ * and stores nothing. No timestamp is signed: dedup by the signed event id is the replay defence; each item's content
+ * digest covers the whole signed body, its type and its id.
  */
+import { contentDigest } from './content-digest.ts';
 import { findMatchingSecret, hmac, parseHexDigest } from './crypto.ts';
 import { epochSeconds, isObject, nonEmptyString, parseJsonObject } from './json.ts';
 import { header } from './request.ts';
@@ -21,7 +23,8 @@ function readEvents(raw: Buffer): VerifiedEvent[] | null {
     const resource = nonEmptyString(item.resource_type, 100);
     const action = nonEmptyString(item.action, 100);
     if (!id || !resource || !action) return null;
-    events.push({ key: id, type: `${resource}.${action}`, createdAt: epochSeconds(item.created_at), payload: Buffer.from(JSON.stringify(item)) });
+    const type = `${resource}.${action}`;
+    events.push({ key: id, type, createdAt: epochSeconds(item.created_at), payload: Buffer.from(JSON.stringify(item)), contentDigest: contentDigest([raw], type, id) });
   }
   return events;
 }

@@ -3,6 +3,7 @@
  * Lemon Squeezy sends no event id, so the event key is a SHA-256 of the body (identical retries collapse);
  * type: `X-Event-Name`, else body `meta.event_name`, else 'unknown'. No timestamp is signed: dedup is the replay defence.
  */
+import { contentDigest } from './content-digest.ts';
 import { findMatchingSecret, hmac, parseHexDigest } from './crypto.ts';
 import { isObject, nonEmptyString, parseJsonObject } from './json.ts';
 import { bodyHashKey, header, headerToken } from './request.ts';
@@ -27,7 +28,7 @@ export const lemonsqueezy: Provider = {
     const label = findMatchingSecret(secrets, nowMs, (s) => hmac('sha256', s.value, req.rawBody), [digest]);
     if (label === null) return invalidSignature(SIGNATURE);
     const type = headerToken(req, 'x-event-name') ?? bodyEventName(req.rawBody) ?? 'unknown';
-    return { ok: true, secretLabel: label, events: [{ key: bodyHashKey(req.rawBody), type, createdAt: null }] };
+    return { ok: true, secretLabel: label, events: [{ key: bodyHashKey(req.rawBody), type, createdAt: null, contentDigest: contentDigest([req.rawBody], type) }] };
   },
 
   /** The `X-Event-Name` header comes from extra input `eventName`, else the body's `meta.event_name`. */

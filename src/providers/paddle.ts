@@ -4,6 +4,7 @@
  * while a secret is being rotated); the timestamp must be within +/- tolerance.
  * Event key: body `event_id`; type: body `event_type`; createdAt: body `occurred_at`, else the signed ts.
  */
+import { contentDigest } from './content-digest.ts';
 import { findMatchingSecret, hmac, parseHexDigest, parseUnixSeconds, withinTolerance } from './crypto.ts';
 import { epochSeconds, nonEmptyString, parseJsonObject } from './json.ts';
 import { header } from './request.ts';
@@ -59,7 +60,8 @@ export const paddle: Provider = {
     const key = nonEmptyString(body?.event_id);
     const type = nonEmptyString(body?.event_type);
     if (!body || !key || !type) return { ok: false, reason: 'invalid_payload' };
-    return { ok: true, secretLabel: label, signedAt: t, events: [{ key, type, createdAt: epochSeconds(body.occurred_at) ?? t }] };
+    const digest = contentDigest([`${t}:`, req.rawBody], type);
+    return { ok: true, secretLabel: label, signedAt: t, events: [{ key, type, createdAt: epochSeconds(body.occurred_at) ?? t, contentDigest: digest }] };
   },
 
   sign({ body, secret, timestamp }: SignInput): SignedOutput {

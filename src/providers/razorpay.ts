@@ -1,8 +1,10 @@
 /**
  * Razorpay: `X-Razorpay-Signature: <hex HMAC-SHA256 of the raw body>` keyed by the webhook secret.
  * Event key: `X-Razorpay-Event-Id` (body hash if absent); type: body `event`; createdAt: body `created_at`.
- * No timestamp is signed: dedup is the replay defence. The body must be a JSON object with a string `event`.
+ * No timestamp is signed and the event id header is not either: the content digest (the raw body and the type) is
+ * the replay defence. The body must be a JSON object with a string `event`.
  */
+import { contentDigest } from './content-digest.ts';
 import { findMatchingSecret, hmac, parseHexDigest } from './crypto.ts';
 import { epochSeconds, nonEmptyString, parseJsonObject } from './json.ts';
 import { bodyHashKey, header, headerToken } from './request.ts';
@@ -25,7 +27,7 @@ export const razorpay: Provider = {
     const type = nonEmptyString(body?.event);
     if (!body || !type) return { ok: false, reason: 'invalid_payload' };
     const key = headerToken(req, 'x-razorpay-event-id') ?? bodyHashKey(req.rawBody);
-    return { ok: true, secretLabel: label, events: [{ key, type, createdAt: epochSeconds(body.created_at) }] };
+    return { ok: true, secretLabel: label, events: [{ key, type, createdAt: epochSeconds(body.created_at), contentDigest: contentDigest([req.rawBody], type) }] };
   },
 
   /** Extra input: `eventId` (default: body-derived). */

@@ -9,6 +9,7 @@
  *   'slash_command' when a `command` field is present, else 'unknown'.
  * - createdAt: `event_time` when present, else the signed timestamp.
  */
+import { contentDigest } from './content-digest.ts';
 import { findMatchingSecret, hmac, parseHexDigest, parseUnixSeconds, withinTolerance } from './crypto.ts';
 import { decodeUtf8, epochSeconds, isObject, nonEmptyString, parseJsonObject, type JsonObject } from './json.ts';
 import { bodyHashKey, header } from './request.ts';
@@ -64,12 +65,13 @@ export const slack: Provider = {
     if (label === null) return invalidSignature(SIGNATURE);
     if (!withinTolerance(t, nowMs, options.toleranceSeconds)) return timestampOutOfTolerance(TIMESTAMP);
 
+    const digestOf = (type: string) => contentDigest([`v0:${t}:`, req.rawBody], type);
     const body = readBody(req.rawBody);
     if (!body) return { ok: false, reason: 'invalid_payload' };
     if (body.kind === 'form') {
       const type = formType(body.form);
       if (type === null) return { ok: false, reason: 'invalid_payload', detail: 'payload field is not a JSON object' };
-      return { ok: true, secretLabel: label, signedAt: t, events: [{ key: bodyHashKey(req.rawBody), type, createdAt: t }] };
+      return { ok: true, secretLabel: label, signedAt: t, events: [{ key: bodyHashKey(req.rawBody), type, createdAt: t, contentDigest: digestOf(type) }] };
     }
     const { json } = body;
     if (json.type === 'url_verification') {
@@ -86,7 +88,7 @@ export const slack: Provider = {
     const event = isObject(json.event) ? json.event : undefined;
     const type = nonEmptyString(event?.type) ?? nonEmptyString(json.type) ?? 'unknown';
     const key = nonEmptyString(json.event_id) ?? bodyHashKey(req.rawBody);
-    return { ok: true, secretLabel: label, signedAt: t, events: [{ key, type, createdAt: epochSeconds(json.event_time) ?? t }] };
+    return { ok: true, secretLabel: label, signedAt: t, events: [{ key, type, createdAt: epochSeconds(json.event_time) ?? t, contentDigest: digestOf(type) }] };
   },
 
   sign({ body, secret, timestamp }: SignInput): SignedOutput {

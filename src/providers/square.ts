@@ -6,6 +6,7 @@
  * the replay defence.
  */
 import { z } from 'zod';
+import { contentDigest } from './content-digest.ts';
 import { findMatchingSecret, hmac, parseBase64Digest } from './crypto.ts';
 import { epochSeconds, nonEmptyString, parseJsonObject } from './json.ts';
 import { header } from './request.ts';
@@ -42,7 +43,7 @@ export const square: Provider = {
     const key = nonEmptyString(body?.event_id);
     const type = nonEmptyString(body?.type);
     if (!body || !key || !type) return { ok: false, reason: 'invalid_payload' };
-    return { ok: true, secretLabel: label, events: [{ key, type, createdAt: epochSeconds(body.created_at) }] };
+    return { ok: true, secretLabel: label, events: [{ key, type, createdAt: epochSeconds(body.created_at), contentDigest: contentDigest([url, req.rawBody], type) }] };
   },
 
   /** The signed URL is `input.url`, else extra input `notification_url`. */

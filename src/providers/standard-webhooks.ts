@@ -11,6 +11,7 @@
  */
 import { createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
 import { bytesEqual, findSecretWhere, fromBase64, hmac, parseUnixSeconds, sha256Hex, withinTolerance } from './crypto.ts';
+import { contentDigest } from './content-digest.ts';
 import { nonEmptyString, parseJsonObject } from './json.ts';
 import { header } from './request.ts';
 import { invalidSignature, malformedHeader, missingHeader, timestampOutOfTolerance } from './rejections.ts';
@@ -132,7 +133,7 @@ export const standardWebhooks: Provider = {
     if (label === null) return invalidSignature(signatureName);
     if (!withinTolerance(t, nowMs, options.toleranceSeconds)) return timestampOutOfTolerance(timestampName);
     const type = nonEmptyString(parseJsonObject(req.rawBody)?.type) ?? 'unknown';
-    return { ok: true, secretLabel: label, signedAt: t, events: [{ key: h.id, type, createdAt: t }] };
+    return { ok: true, secretLabel: label, signedAt: t, events: [{ key: h.id, type, createdAt: t, contentDigest: contentDigest([content], type) }] };
   },
 
   /**

@@ -2,7 +2,9 @@
  * Stripe: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>...][,v0=...]`.
  * Signed content: `${t}.${rawBody}`, HMAC-SHA256 keyed by the whole secret string (`whsec_...` included).
  * Event key: body `id`; type: body `type`. Timestamp must be within +/- tolerance.
+ * contentDigest: `${t}.${rawBody}` and the type.
  */
+import { contentDigest } from './content-digest.ts';
 import { findMatchingSecret, parseUnixSeconds, textEqual, withinTolerance } from './crypto.ts';
 import { hmacHex } from '../digest.ts';
 import { isObject, nonEmptyString, parseJsonObject } from './json.ts';
@@ -128,7 +130,8 @@ export const stripe: Provider = {
     if (!withinTolerance(signed.timestamp, nowMs, options.toleranceSeconds)) return refused('timestamp_out_of_tolerance');
     const event = readStripeEvent(req.rawBody);
     if (!event) return { ok: false, reason: 'invalid_payload' };
-    return { ok: true, secretLabel: signed.label, signedAt: signed.timestamp, events: [{ key: event.id, type: event.type, createdAt: event.created }] };
+    const digest = contentDigest([`${signed.timestamp}.`, req.rawBody], event.type);
+    return { ok: true, secretLabel: signed.label, signedAt: signed.timestamp, events: [{ key: event.id, type: event.type, createdAt: event.created, contentDigest: digest }] };
   },
 
   sign({ body, secret, timestamp }: SignInput): SignedOutput {

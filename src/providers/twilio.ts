@@ -5,13 +5,15 @@
  * the URL only and the hash must match the body. Like twilio-node 6.x we honour
  * `X-Twilio-Webhooks-Signature-Settings: algorithm=HMAC_SHA256` and try the URL with and without its default port.
  * Option `public_url`: the URL Twilio was configured with, when a proxy rewrites ours (its query is replaced by
- * the request's). No timestamp is signed: dedup is the replay defence.
+ * the request's). No timestamp is signed and the idempotency token is not either: the content digest (the signed URL
+ * and parameters, which for JSON bodies include the body's hash, and the type) is the replay defence.
  * Event key: `I-Twilio-Idempotency-Token` (same across Twilio's retries), else a body hash. Not the MessageSid or
  * CallSid: one message's successive status callbacks share its SID and would be deduplicated away.
  * Type: 'message' (MessageSid/SmsSid), 'call' (CallSid), a JSON body's string `type`, else 'twilio.webhook'.
  */
 import { z } from 'zod';
 import type { HashAlgorithm } from '../digest.ts';
+import { contentDigest } from './content-digest.ts';
 import { bytesEqual, findSecretWhere, hmac, parseBase64Digest, sha256Hex } from './crypto.ts';
 import { decodeUtf8, nonEmptyString, parseJsonObject } from './json.ts';
 import { bodyHashKey, header, headerToken } from './request.ts';
@@ -82,16 +84,20 @@ export const twilio: Provider = {
       suffix = formSigningSuffix(form);
     }
     const candidates = twilioUrlCandidates(url);
-    const label = findSecretWhere(secrets, nowMs, (secret) =>
-      candidates.some((candidate) => bytesEqual(hmac(algorithm, secret.value, candidate, suffix), signature)),
-    );
+    // The URL form that matched is the one Twilio signed, however this request spelled it (port, escaping).
+    let signedUrl = '';
+    const label = findSecretWhere(secrets, nowMs, (secret) => {
+      const match = candidates.find((candidate) => bytesEqual(hmac(algorithm, secret.value, candidate, suffix), signature));
+      if (match !== undefined) signedUrl = match;
+      return match !== undefined;
+    });
     if (label === null) return invalidSignature(SIGNATURE);
     if (bodyHash !== null && !bytesEqual(Buffer.from(bodyHash.toLowerCase()), Buffer.from(sha256Hex(req.rawBody)))) {
       return { ok: false, reason: 'invalid_signature', detail: 'bodySHA256 does not match the body' };
     }
     const type = form ? formType(form) : (nonEmptyString(parseJsonObject(req.rawBody)?.type) ?? 'twilio.webhook');
     const key = headerToken(req, 'i-twilio-idempotency-token') ?? bodyHashKey(req.rawBody);
-    return { ok: true, secretLabel: label, events: [{ key, type, createdAt: null }] };
+    return { ok: true, secretLabel: label, events: [{ key, type, createdAt: null, contentDigest: contentDigest([signedUrl, suffix], type) }] };
   },
 
   /**
