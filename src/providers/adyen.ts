@@ -96,6 +96,10 @@ function toEvent(item: JsonObject): VerifiedEvent | null {
 export const adyen: Provider = {
   name: 'adyen',
 
+  checkSecret(value) {
+    return fromHex(value)?.length ? null : 'is not an Adyen HMAC key (must be hex: an even number of 0-9, A-F digits)';
+  },
+
   verify(req, secrets, nowMs): VerifyResult {
     const parsed = readItems(parseJsonObject(req.rawBody));
     if ('reason' in parsed) return { ok: false, reason: parsed.reason, detail: parsed.detail };

@@ -109,6 +109,14 @@ function readHeaders(req: SignedRequest): { id: string | null; timestamp: string
 export const standardWebhooks: Provider = {
   name: 'standard-webhooks',
 
+  /** The key forms verify can use: an HMAC key (`whsec_` + base64, or bare base64), or an Ed25519 key. */
+  checkSecret(value) {
+    if (value.startsWith('whsk_') || value.startsWith('whpk_')) {
+      return publicKey(value) ? null : `is not a usable Ed25519 key (${value.slice(0, 5)} must be followed by the base64 of a 32-byte key)`;
+    }
+    return hmacKey(value) ? null : 'is not a Standard Webhooks secret (whsec_ followed by a non-empty base64 key, or whsk_/whpk_ and an Ed25519 key)';
+  },
+
   verify(req, secrets, nowMs, options): VerifyResult {
     const h = readHeaders(req);
     const [idName, timestampName, signatureName] = [`${h.prefix}id`, `${h.prefix}timestamp`, `${h.prefix}signature`];

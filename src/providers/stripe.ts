@@ -122,6 +122,11 @@ function refused(reason: 'malformed_signature' | 'invalid_signature' | 'timestam
 export const stripe: Provider = {
   name: 'stripe',
 
+  /** Stripe keys the HMAC with the whole `whsec_...` string; anything else is some other Stripe key pasted here. */
+  checkSecret(value) {
+    return value.startsWith('whsec_') && value.length > 6 ? null : 'is not a Stripe webhook secret (must start with whsec_)';
+  },
+
   verify(req, secrets, nowMs, options): VerifyResult {
     const header = req.headers['stripe-signature'];
     if (!header || header.trim() === '') return MISSING;

@@ -106,6 +106,13 @@ export interface Provider {
    * stops startup with its path instead of failing at the first request. Absent: no options.
    */
   optionsSchema?: ZodType<Record<string, unknown>>;
+  /**
+   * Why a configured secret can never verify anything with this scheme (it is not in the form the scheme decodes,
+   * e.g. not hex where the key is hex-decoded), or null. Checked once at startup, where a problem stops the
+   * process naming the source and the secret's index; the answer must never repeat the secret. Absent: any
+   * non-empty text is a usable key (it is used as the HMAC key bytes as they are).
+   */
+  checkSecret?(value: string): string | null;
   verify(req: SignedRequest, secrets: readonly SecretRef[], nowMs: number, options: VerifyOptions): VerifyResult;
   sign(input: SignInput): SignedOutput;
 }
