@@ -3,6 +3,7 @@
  * the seed's Stripe text (the table default of missing_signature). Stripe sources keep the seed's texts.
  * One row per scheme of the registry: a new scheme without a row fails here.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { providerNames, getProvider } from '../../src/providers/index.ts';
 import { NOW, OPTS, T, request } from '../../src/providers/testkit.ts';
@@ -135,6 +136,14 @@ describe('error texts per scheme', () => {
       if (!result.ok && name !== 'stripe') expect(result.detail).not.toMatch(/Stripe/);
       if (!result.ok && result.header !== undefined) expect(detail === 'Invalid signature' || detail.includes(result.header)).toBe(true);
     }
+  });
+
+  it.each(providerNames)('%s: docs/providers.md has a section with each of these texts', (name) => {
+    const doc = readFileSync(new URL('../../docs/providers.md', import.meta.url), 'utf8');
+    const section = doc.split(/^## /m).find((part) => part.startsWith(`${name}\n`));
+    expect(section, `## ${name}`).toBeDefined();
+    const text = section!.replace(/\s+/g, ' ');
+    for (const [, , detail] of ROWS[name]!.cases) if (detail !== 'Invalid signature' || name === 'stripe') expect(text).toContain(detail);
   });
 
   it.each(providerNames)('%s: a request with no headers at all is refused with a detail of its own', (name) => {
