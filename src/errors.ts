@@ -6,7 +6,8 @@
 export const ERRORS = {
   // ingest: configuration
   secret_not_configured: { status: 400, detail: 'Server misconfigured: Missing STRIPE_WEBHOOK_SECRET' },
-  // ingest: signature
+  // ingest: signature. These defaults are the seed's texts, for the seed's route; every provider returns its own
+  // detail naming its header (src/providers/rejections.ts), which every other source answers with.
   missing_signature: { status: 400, detail: 'Missing encoded Stripe-Signature header' },
   malformed_signature: { status: 400, detail: 'Invalid signature' },
   invalid_signature: { status: 400, detail: 'Invalid signature' },

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { getProvider, providerNames } from '../providers/index.ts';
-import type { SecretRef } from '../providers/types.ts';
+import type { Provider, SecretRef } from '../providers/types.ts';
 import { fileSchema, type FileConfig, type FileDestination, type FileSource } from './file-schema.ts';
 import type { Config, DestinationConfig, SourceConfig } from './types.ts';
 
@@ -133,7 +133,7 @@ function seedSource(env: NodeJS.ProcessEnv, toleranceSeconds: number, maxBodyByt
   const secrets: SecretRef[] = [];
   if (raw !== '') {
     raw.split(/\s*,\s*/).forEach((value, i) => {
-      const problem = secretProblem(value, 'stripe');
+      const problem = secretProblem(value, getProvider('stripe'));
       if (problem) problems.push(`STRIPE_WEBHOOK_SECRET: secret #${i} ${problem}`);
       else secrets.push({ value, label: `#${i}` });
     });
@@ -167,8 +167,8 @@ function buildSource(s: FileSource, at: string, env: NodeJS.ProcessEnv, problems
     const where = `${at}.secrets[${i}]`;
     const spec = typeof entry === 'string' ? { value: entry } : entry;
     const value = substituteEnv(spec.value, env, where, problems);
-    const problem = secretProblem(value, s.provider);
-    if (problem) problems.push(`${where}: ${problem}`);
+    const problem = secretProblem(value, provider);
+    if (problem) problems.push(`${where}: ${problem} (source ${JSON.stringify(s.name)})`);
     const expiresAt = 'expires_at' in spec && spec.expires_at ? Date.parse(spec.expires_at) : undefined;
     return { value, label: ('label' in spec && spec.label) || `#${i}`, ...(expiresAt !== undefined ? { expiresAt } : {}) };
   });
@@ -265,12 +265,14 @@ function substituteEnv(value: string, env: NodeJS.ProcessEnv, where: string, pro
   });
 }
 
-/** Refuse secrets that are obviously broken, with a message that never repeats the secret. */
-function secretProblem(value: string, provider: string): string | null {
+/**
+ * Refuse secrets that cannot verify anything: empty, padded, or not in the form the scheme decodes (the
+ * provider's own checkSecret). The message never repeats the secret.
+ */
+function secretProblem(value: string, provider: Provider | undefined): string | null {
   if (value === '') return 'is empty';
   if (value.trim() !== value) return 'has surrounding whitespace';
-  if (provider === 'stripe' && !value.startsWith('whsec_')) return 'is not a Stripe webhook secret (must start with whsec_)';
-  return null;
+  return provider?.checkSecret?.(value) ?? null;
 }
 
 function checkUnique(values: string[], what: string, problems: string[]): void {

@@ -9,8 +9,10 @@
  * Adyen requires the literal answer `[accepted]`. No timestamp is signed: dedup is the replay defence.
  */
 import { bytesEqual, findSecretWhere, fromHex, hmac, parseBase64Digest } from './crypto.ts';
+import { contentDigest } from './content-digest.ts';
 import { epochSeconds, isObject, nonEmptyString, parseJsonObject, type JsonObject } from './json.ts';
-import type { Provider, ProviderReply, SignInput, SignedOutput, VerifiedEvent, VerifyResult } from './types.ts';
+import { invalidSignature } from './rejections.ts';
+import type { Provider, ProviderReply, Rejection, SignInput, SignedOutput, VerifiedEvent, VerifyResult } from './types.ts';
 
 const ACCEPTED: ProviderReply = { status: 200, contentType: 'text/plain', body: '[accepted]' };
 
@@ -45,7 +47,7 @@ interface SignedItem {
   signature: Buffer;
 }
 
-type Parsed = { items: JsonObject[] } | { reason: 'invalid_payload' | 'missing_signature' | 'malformed_signature'; detail: string };
+type Parsed = { items: JsonObject[] } | { reason: 'invalid_payload'; detail: string };
 
 /** The NotificationRequestItem objects of a parsed body (references into it, so sign can set signatures). */
 function readItems(root: JsonObject | null): Parsed {
@@ -60,13 +62,17 @@ function readItems(root: JsonObject | null): Parsed {
   return { items };
 }
 
-function readSignatures(items: JsonObject[]): SignedItem[] | { reason: 'missing_signature' | 'malformed_signature' } {
+/** Adyen signs in the body, not a header: its errors name the field. */
+const MISSING: Rejection = { ok: false, reason: 'missing_signature', detail: 'Missing additionalData.hmacSignature in a notification item' };
+const MALFORMED: Rejection = { ok: false, reason: 'malformed_signature', detail: 'Malformed additionalData.hmacSignature in a notification item' };
+
+function readSignatures(items: JsonObject[]): SignedItem[] | Rejection {
   const signed: SignedItem[] = [];
   for (const item of items) {
     const data = isObject(item.additionalData) ? item.additionalData : {};
-    if (typeof data.hmacSignature !== 'string' || data.hmacSignature.trim() === '') return { reason: 'missing_signature' };
+    if (typeof data.hmacSignature !== 'string' || data.hmacSignature.trim() === '') return MISSING;
     const signature = parseBase64Digest(data.hmacSignature, 32);
-    if (!signature) return { reason: 'malformed_signature' };
+    if (!signature) return MALFORMED;
     signed.push({ item, signature });
   }
   return signed;
@@ -76,9 +82,12 @@ function toEvent(item: JsonObject): VerifiedEvent | null {
   const psp = nonEmptyString(item.pspReference, 100);
   const eventCode = nonEmptyString(item.eventCode, 100);
   if (!psp || !eventCode) return null;
+  const key = `${psp}:${eventCode}:${field(item.success)}`;
   return {
-    key: `${psp}:${eventCode}:${field(item.success)}`,
+    key,
     type: eventCode,
+    // What the item's signature covers, each field kept apart (the joined string is ambiguous when a value has `:`).
+    contentDigest: contentDigest([JSON.stringify(adyenSigningFields(item))], eventCode, key),
     createdAt: epochSeconds(item.eventDate),
     payload: Buffer.from(JSON.stringify({ NotificationRequestItem: item })),
   };
@@ -87,17 +96,21 @@ function toEvent(item: JsonObject): VerifiedEvent | null {
 export const adyen: Provider = {
   name: 'adyen',
 
+  checkSecret(value) {
+    return fromHex(value)?.length ? null : 'is not an Adyen HMAC key (must be hex: an even number of 0-9, A-F digits)';
+  },
+
   verify(req, secrets, nowMs): VerifyResult {
     const parsed = readItems(parseJsonObject(req.rawBody));
     if ('reason' in parsed) return { ok: false, reason: parsed.reason, detail: parsed.detail };
     const signed = readSignatures(parsed.items);
-    if ('reason' in signed) return { ok: false, reason: signed.reason };
+    if ('reason' in signed) return signed;
     const label = findSecretWhere(secrets, nowMs, (secret) => {
       const key = fromHex(secret.value);
       if (!key || key.length === 0) return false;
       return signed.every(({ item, signature }) => signingStrings(item).some((text) => bytesEqual(hmac('sha256', key, text), signature)));
     });
-    if (label === null) return { ok: false, reason: 'invalid_signature' };
+    if (label === null) return invalidSignature();
     const events: VerifiedEvent[] = [];
     for (const { item } of signed) {
       const event = toEvent(item);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sign as octokitSign } from '@octokit/webhooks-methods';
 import { genericHmac as provider } from './generic-hmac.ts';
 import { slack } from './slack.ts';
-import { NOW, OPTS, T, expectNeverVerifies, expectRotation, request } from './testkit.ts';
+import { DIGEST, NOW, OPTS, T, expectNeverVerifies, expectRotation, request } from './testkit.ts';
 import type { SecretRef } from './types.ts';
 
 const secret = 'generic-secret';
@@ -25,7 +25,7 @@ describe('generic-hmac provider', () => {
     expect(provider.verify(request(headers, body), secrets, NOW, opts(githubLike))).toEqual({
       ok: true,
       secretLabel: '#0',
-      events: [{ key: 'd-1', type: 'push', createdAt: null }],
+      events: [{ key: 'd-1', type: 'push', createdAt: null, contentDigest: DIGEST }],
     });
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHash, createHmac } from 'node:crypto';
 import { lemonsqueezy as provider } from './lemonsqueezy.ts';
-import { NOW, OPTS, expectNeverVerifies, expectRotation, request } from './testkit.ts';
+import { DIGEST, NOW, OPTS, expectNeverVerifies, expectRotation, request } from './testkit.ts';
 import type { SecretRef } from './types.ts';
 
 // No official Lemon Squeezy verifier is installed; the known answer is the documented hex HMAC-SHA256 of the
@@ -19,7 +19,7 @@ describe('lemonsqueezy provider', () => {
     expect(result).toEqual({
       ok: true,
       secretLabel: '#0',
-      events: [{ key: createHash('sha256').update(body).digest('hex'), type: 'subscription_created', createdAt: null }],
+      events: [{ key: createHash('sha256').update(body).digest('hex'), type: 'subscription_created', createdAt: null, contentDigest: DIGEST }],
     });
   });
 

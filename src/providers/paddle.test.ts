@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Paddle } from '@paddle/paddle-node-sdk';
 import { paddle as provider, parsePaddleSignature } from './paddle.ts';
-import { NOW, OPTS, T, expectNeverVerifies, expectRotation, request } from './testkit.ts';
+import { DIGEST, NOW, OPTS, T, expectNeverVerifies, expectRotation, request } from './testkit.ts';
 import type { SecretRef } from './types.ts';
 
 const secret = 'pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7_6h3qd3uFSi9YCD3OLYAShQI90XTI5vEI';
@@ -27,7 +27,7 @@ describe('paddle provider', () => {
       ok: true,
       secretLabel: '#0',
       signedAt: realT,
-      events: [{ key: 'evt_01h8bzakzx3hm2fmen703n5q45', type: 'transaction.completed', createdAt: 1692619067 }],
+      events: [{ key: 'evt_01h8bzakzx3hm2fmen703n5q45', type: 'transaction.completed', createdAt: 1692619067, contentDigest: DIGEST }],
     });
   });
 

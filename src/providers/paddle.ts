@@ -4,9 +4,11 @@
  * while a secret is being rotated); the timestamp must be within +/- tolerance.
  * Event key: body `event_id`; type: body `event_type`; createdAt: body `occurred_at`, else the signed ts.
  */
+import { contentDigest } from './content-digest.ts';
 import { findMatchingSecret, hmac, parseHexDigest, parseUnixSeconds, withinTolerance } from './crypto.ts';
 import { epochSeconds, nonEmptyString, parseJsonObject } from './json.ts';
 import { header } from './request.ts';
+import { invalidSignature, malformedHeader, missingHeader, timestampOutOfTolerance } from './rejections.ts';
 import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
 export interface PaddleSignatureHeader {
@@ -36,6 +38,8 @@ export function parsePaddleSignature(value: string): PaddleSignatureHeader {
   return { timestamp, h1 };
 }
 
+const SIGNATURE = 'Paddle-Signature';
+
 function signature(secret: string, timestamp: number, body: Buffer): Buffer {
   return hmac('sha256', secret, `${timestamp}:`, body);
 }
@@ -44,19 +48,20 @@ export const paddle: Provider = {
   name: 'paddle',
 
   verify(req, secrets, nowMs, options): VerifyResult {
-    const value = header(req, 'paddle-signature');
-    if (value === null) return { ok: false, reason: 'missing_signature' };
+    const value = header(req, SIGNATURE);
+    if (value === null) return missingHeader(SIGNATURE);
     const parsed = parsePaddleSignature(value);
-    if (parsed.timestamp === null || parsed.h1.length === 0) return { ok: false, reason: 'malformed_signature' };
+    if (parsed.timestamp === null || parsed.h1.length === 0) return malformedHeader(SIGNATURE);
     const t = parsed.timestamp;
     const label = findMatchingSecret(secrets, nowMs, (s) => signature(s.value, t, req.rawBody), parsed.h1);
-    if (label === null) return { ok: false, reason: 'invalid_signature' };
-    if (!withinTolerance(t, nowMs, options.toleranceSeconds)) return { ok: false, reason: 'timestamp_out_of_tolerance' };
+    if (label === null) return invalidSignature(SIGNATURE);
+    if (!withinTolerance(t, nowMs, options.toleranceSeconds)) return timestampOutOfTolerance(SIGNATURE);
     const body = parseJsonObject(req.rawBody);
     const key = nonEmptyString(body?.event_id);
     const type = nonEmptyString(body?.event_type);
     if (!body || !key || !type) return { ok: false, reason: 'invalid_payload' };
-    return { ok: true, secretLabel: label, signedAt: t, events: [{ key, type, createdAt: epochSeconds(body.occurred_at) ?? t }] };
+    const digest = contentDigest([`${t}:`, req.rawBody], type);
+    return { ok: true, secretLabel: label, signedAt: t, events: [{ key, type, createdAt: epochSeconds(body.occurred_at) ?? t, contentDigest: digest }] };
   },
 
   sign({ body, secret, timestamp }: SignInput): SignedOutput {

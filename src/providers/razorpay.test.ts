@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import Razorpay from 'razorpay';
 import { razorpay as provider } from './razorpay.ts';
-import { NOW, OPTS, expectNeverVerifies, expectRotation, request } from './testkit.ts';
+import { DIGEST, NOW, OPTS, expectNeverVerifies, expectRotation, request } from './testkit.ts';
 import type { SecretRef } from './types.ts';
 
 const secret = 'razorpay_webhook_secret';
@@ -13,7 +13,7 @@ describe('razorpay provider', () => {
     const ours = provider.sign({ body, secret, timestamp: 0, eventId: 'Ev_1' });
     expect(Razorpay.validateWebhookSignature(body, ours.headers['x-razorpay-signature']!, secret)).toBe(true);
     const result = provider.verify(request(ours.headers, body), secrets, NOW, OPTS);
-    expect(result).toEqual({ ok: true, secretLabel: '#0', events: [{ key: 'Ev_1', type: 'payment.captured', createdAt: 1567674606 }] });
+    expect(result).toEqual({ ok: true, secretLabel: '#0', events: [{ key: 'Ev_1', type: 'payment.captured', createdAt: 1567674606, contentDigest: DIGEST }] });
     expect(Razorpay.validateWebhookSignature(`${body} `, ours.headers['x-razorpay-signature']!, secret)).toBe(false);
   });
 

@@ -2,9 +2,12 @@
 import { sha256Hex } from './crypto.ts';
 import type { SignedRequest } from './types.ts';
 
-/** A header's value, or null when absent or blank: a blank signature header is a missing one. */
+/**
+ * A header's value, or null when absent or blank: a blank signature header is a missing one. `name` may be
+ * written as the provider documents it (`X-Hub-Signature-256`): request header names arrive lower-cased.
+ */
 export function header(req: SignedRequest, name: string): string | null {
-  const value = req.headers[name];
+  const value = req.headers[name.toLowerCase()];
   return value === undefined || value.trim() === '' ? null : value;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { shopify as provider } from './shopify.ts';
-import { NOW, OPTS, T, expectNeverVerifies, expectRotation, request } from './testkit.ts';
+import { DIGEST, NOW, OPTS, T, expectNeverVerifies, expectRotation, request } from './testkit.ts';
 import type { SecretRef } from './types.ts';
 
 // Shopify ships no Node verifier of its own in our dev dependencies; the known answer is computed with plain
@@ -16,7 +16,7 @@ describe('shopify provider', () => {
     expect(headers['x-shopify-hmac-sha256']).toBe(createHmac('sha256', secret).update(body).digest('base64'));
     expect(headers['x-shopify-triggered-at']).toBe('2023-11-14T22:13:20.000Z');
     const result = provider.verify(request(headers, body), secrets, NOW, OPTS);
-    expect(result).toEqual({ ok: true, secretLabel: '#0', events: [{ key: 'b54557e4', type: 'orders/create', createdAt: T }] });
+    expect(result).toEqual({ ok: true, secretLabel: '#0', events: [{ key: 'b54557e4', type: 'orders/create', createdAt: T, contentDigest: DIGEST }] });
   });
 
   it('keys by webhook id, then event id, then body hash', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { parseSlackSignature, slack as provider } from './slack.ts';
-import { NOW, OPTS, T, expectNeverVerifies, expectRotation, request } from './testkit.ts';
+import { DIGEST, NOW, OPTS, T, expectNeverVerifies, expectRotation, request } from './testkit.ts';
 import type { SecretRef } from './types.ts';
 
 const secret = '8f742231b10e8888abcd99yyyzzz85a5';
@@ -34,7 +34,7 @@ describe('slack provider', () => {
       ok: true,
       secretLabel: '#0',
       signedAt: docTs,
-      events: [{ key: createHash('sha256').update(docBody).digest('hex'), type: 'slash_command', createdAt: docTs }],
+      events: [{ key: createHash('sha256').update(docBody).digest('hex'), type: 'slash_command', createdAt: docTs, contentDigest: DIGEST }],
     });
   });
 
@@ -44,7 +44,7 @@ describe('slack provider', () => {
       ok: true,
       secretLabel: '#0',
       signedAt: T,
-      events: [{ key: 'Ev0PV52K21', type: 'app_mention', createdAt: 1_699_999_990 }],
+      events: [{ key: 'Ev0PV52K21', type: 'app_mention', createdAt: 1_699_999_990, contentDigest: DIGEST }],
     });
   });
 

@@ -9,9 +9,11 @@
  *   'slash_command' when a `command` field is present, else 'unknown'.
  * - createdAt: `event_time` when present, else the signed timestamp.
  */
+import { contentDigest } from './content-digest.ts';
 import { findMatchingSecret, hmac, parseHexDigest, parseUnixSeconds, withinTolerance } from './crypto.ts';
 import { decodeUtf8, epochSeconds, isObject, nonEmptyString, parseJsonObject, type JsonObject } from './json.ts';
 import { bodyHashKey, header } from './request.ts';
+import { invalidSignature, malformedHeader, missingHeader, timestampOutOfTolerance } from './rejections.ts';
 import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
 /** The digest bytes of `v0=<64 hex>`, else null. Never throws. */
@@ -19,6 +21,9 @@ export function parseSlackSignature(value: string): Buffer | null {
   const trimmed = value.trim();
   return trimmed.startsWith('v0=') ? parseHexDigest(trimmed.slice(3), 32) : null;
 }
+
+const SIGNATURE = 'X-Slack-Signature';
+const TIMESTAMP = 'X-Slack-Request-Timestamp';
 
 function signature(secret: string, timestamp: number, body: Buffer): Buffer {
   return hmac('sha256', secret, `v0:${timestamp}:`, body);
@@ -48,21 +53,25 @@ export const slack: Provider = {
   name: 'slack',
 
   verify(req, secrets, nowMs, options): VerifyResult {
-    const value = header(req, 'x-slack-signature');
-    if (value === null) return { ok: false, reason: 'missing_signature' };
+    const value = header(req, SIGNATURE);
+    if (value === null) return missingHeader(SIGNATURE);
     const digest = parseSlackSignature(value);
-    const t = parseUnixSeconds(req.headers['x-slack-request-timestamp']?.trim());
-    if (!digest || t === null) return { ok: false, reason: 'malformed_signature' };
+    if (!digest) return malformedHeader(SIGNATURE);
+    const tsText = header(req, TIMESTAMP);
+    if (tsText === null) return missingHeader(TIMESTAMP, 'malformed_signature');
+    const t = parseUnixSeconds(tsText.trim());
+    if (t === null) return malformedHeader(TIMESTAMP);
     const label = findMatchingSecret(secrets, nowMs, (s) => signature(s.value, t, req.rawBody), [digest]);
-    if (label === null) return { ok: false, reason: 'invalid_signature' };
-    if (!withinTolerance(t, nowMs, options.toleranceSeconds)) return { ok: false, reason: 'timestamp_out_of_tolerance' };
+    if (label === null) return invalidSignature(SIGNATURE);
+    if (!withinTolerance(t, nowMs, options.toleranceSeconds)) return timestampOutOfTolerance(TIMESTAMP);
 
+    const digestOf = (type: string) => contentDigest([`v0:${t}:`, req.rawBody], type);
     const body = readBody(req.rawBody);
     if (!body) return { ok: false, reason: 'invalid_payload' };
     if (body.kind === 'form') {
       const type = formType(body.form);
       if (type === null) return { ok: false, reason: 'invalid_payload', detail: 'payload field is not a JSON object' };
-      return { ok: true, secretLabel: label, signedAt: t, events: [{ key: bodyHashKey(req.rawBody), type, createdAt: t }] };
+      return { ok: true, secretLabel: label, signedAt: t, events: [{ key: bodyHashKey(req.rawBody), type, createdAt: t, contentDigest: digestOf(type) }] };
     }
     const { json } = body;
     if (json.type === 'url_verification') {
@@ -79,7 +88,7 @@ export const slack: Provider = {
     const event = isObject(json.event) ? json.event : undefined;
     const type = nonEmptyString(event?.type) ?? nonEmptyString(json.type) ?? 'unknown';
     const key = nonEmptyString(json.event_id) ?? bodyHashKey(req.rawBody);
-    return { ok: true, secretLabel: label, signedAt: t, events: [{ key, type, createdAt: epochSeconds(json.event_time) ?? t }] };
+    return { ok: true, secretLabel: label, signedAt: t, events: [{ key, type, createdAt: epochSeconds(json.event_time) ?? t, contentDigest: digestOf(type) }] };
   },
 
   sign({ body, secret, timestamp }: SignInput): SignedOutput {

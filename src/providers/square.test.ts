@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WebhooksHelper } from 'square';
 import { square as provider } from './square.ts';
-import { NOW, OPTS, expectNeverVerifies, expectRotation, request } from './testkit.ts';
+import { DIGEST, NOW, OPTS, expectNeverVerifies, expectRotation, request } from './testkit.ts';
 import type { SecretRef } from './types.ts';
 
 // The test vector of Square's own SDK tests (WebhooksHelper), reproduced here and by the SDK below.
@@ -19,7 +19,7 @@ describe('square provider', () => {
     expect(provider.verify(request({ 'x-square-hmacsha256-signature': expected }, body), secrets, NOW, opts)).toEqual({
       ok: true,
       secretLabel: '#0',
-      events: [{ key: 'ac3ac95b-f97d-458c-a6e6-18981597e05f', type: 'webhooks.test_notification', createdAt: 1657744259 }],
+      events: [{ key: 'ac3ac95b-f97d-458c-a6e6-18981597e05f', type: 'webhooks.test_notification', createdAt: 1657744259, contentDigest: DIGEST }],
     });
   });
 

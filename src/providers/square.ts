@@ -6,15 +6,19 @@
  * the replay defence.
  */
 import { z } from 'zod';
+import { contentDigest } from './content-digest.ts';
 import { findMatchingSecret, hmac, parseBase64Digest } from './crypto.ts';
 import { epochSeconds, nonEmptyString, parseJsonObject } from './json.ts';
 import { header } from './request.ts';
+import { invalidSignature, malformedHeader, missingHeader } from './rejections.ts';
 import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
 export const squareOptions = z.object({
   /** The notification URL exactly as registered in the Square Developer Console. */
   notification_url: z.url(),
 });
+
+const SIGNATURE = 'X-Square-HmacSha256-Signature';
 
 function signature(secret: string, url: string, body: Buffer): Buffer {
   return hmac('sha256', secret, url, body);
@@ -29,17 +33,17 @@ export const square: Provider = {
     if (typeof url !== 'string' || url === '') {
       return { ok: false, reason: 'secret_not_configured', detail: 'Server misconfigured: square needs the notification_url option' };
     }
-    const value = header(req, 'x-square-hmacsha256-signature');
-    if (value === null) return { ok: false, reason: 'missing_signature' };
+    const value = header(req, SIGNATURE);
+    if (value === null) return missingHeader(SIGNATURE);
     const digest = parseBase64Digest(value, 32);
-    if (!digest) return { ok: false, reason: 'malformed_signature' };
+    if (!digest) return malformedHeader(SIGNATURE);
     const label = findMatchingSecret(secrets, nowMs, (s) => signature(s.value, url, req.rawBody), [digest]);
-    if (label === null) return { ok: false, reason: 'invalid_signature' };
+    if (label === null) return invalidSignature(SIGNATURE);
     const body = parseJsonObject(req.rawBody);
     const key = nonEmptyString(body?.event_id);
     const type = nonEmptyString(body?.type);
     if (!body || !key || !type) return { ok: false, reason: 'invalid_payload' };
-    return { ok: true, secretLabel: label, events: [{ key, type, createdAt: epochSeconds(body.created_at) }] };
+    return { ok: true, secretLabel: label, events: [{ key, type, createdAt: epochSeconds(body.created_at), contentDigest: contentDigest([url, req.rawBody], type) }] };
   },
 
   /** The signed URL is `input.url`, else extra input `notification_url`. */

@@ -11,8 +11,10 @@
  */
 import { createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
 import { bytesEqual, findSecretWhere, fromBase64, hmac, parseUnixSeconds, sha256Hex, withinTolerance } from './crypto.ts';
+import { contentDigest } from './content-digest.ts';
 import { nonEmptyString, parseJsonObject } from './json.ts';
 import { header } from './request.ts';
+import { invalidSignature, malformedHeader, missingHeader, timestampOutOfTolerance } from './rejections.ts';
 import type { Provider, SignInput, SignedOutput, SignedRequest, VerifyResult } from './types.ts';
 
 // DER headers that turn raw Ed25519 key bytes into the PKCS#8 / SPKI documents node:crypto imports.
@@ -92,25 +94,40 @@ function signedContent(id: string, timestamp: number, body: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`${id}.${timestamp}.`), body]);
 }
 
-function readHeaders(req: SignedRequest): { id: string | null; timestamp: string | null; signature: string | null } {
+/** The three headers, each under its `webhook-` name or else its `svix-` one; `prefix` names them in errors. */
+function readHeaders(req: SignedRequest): { id: string | null; timestamp: string | null; signature: string | null; prefix: 'webhook-' | 'svix-' } {
+  const signature = header(req, 'webhook-signature');
+  const svix = signature === null ? header(req, 'svix-signature') : null;
   return {
     id: header(req, 'webhook-id') ?? header(req, 'svix-id'),
     timestamp: header(req, 'webhook-timestamp') ?? header(req, 'svix-timestamp'),
-    signature: header(req, 'webhook-signature') ?? header(req, 'svix-signature'),
+    signature: signature ?? svix,
+    prefix: svix === null ? 'webhook-' : 'svix-',
   };
 }
 
 export const standardWebhooks: Provider = {
   name: 'standard-webhooks',
 
+  /** The key forms verify can use: an HMAC key (`whsec_` + base64, or bare base64), or an Ed25519 key. */
+  checkSecret(value) {
+    if (value.startsWith('whsk_') || value.startsWith('whpk_')) {
+      return publicKey(value) ? null : `is not a usable Ed25519 key (${value.slice(0, 5)} must be followed by the base64 of a 32-byte key)`;
+    }
+    return hmacKey(value) ? null : 'is not a Standard Webhooks secret (whsec_ followed by a non-empty base64 key, or whsk_/whpk_ and an Ed25519 key)';
+  },
+
   verify(req, secrets, nowMs, options): VerifyResult {
     const h = readHeaders(req);
-    if (h.signature === null) return { ok: false, reason: 'missing_signature' };
-    const t = parseUnixSeconds(h.timestamp?.trim());
+    const [idName, timestampName, signatureName] = [`${h.prefix}id`, `${h.prefix}timestamp`, `${h.prefix}signature`];
+    if (h.signature === null) return missingHeader(signatureName);
     const sigs = parseStandardSignatures(h.signature);
-    if (h.id === null || h.id.length > 255 || t === null || sigs.v1.length + sigs.v1a.length === 0) {
-      return { ok: false, reason: 'malformed_signature' };
-    }
+    if (sigs.v1.length + sigs.v1a.length === 0) return malformedHeader(signatureName);
+    if (h.id === null) return missingHeader(idName, 'malformed_signature');
+    if (h.id.length > 255) return malformedHeader(idName);
+    if (h.timestamp === null) return missingHeader(timestampName, 'malformed_signature');
+    const t = parseUnixSeconds(h.timestamp.trim());
+    if (t === null) return malformedHeader(timestampName);
     const content = signedContent(h.id, t, req.rawBody);
     const label = findSecretWhere(secrets, nowMs, (secret) => {
       const key = sigs.v1.length > 0 ? hmacKey(secret.value) : null;
@@ -121,10 +138,10 @@ export const standardWebhooks: Provider = {
       const pub = sigs.v1a.length > 0 ? publicKey(secret.value) : null;
       return pub !== null && sigs.v1a.some((sig) => safeEdVerify(content, pub, sig));
     });
-    if (label === null) return { ok: false, reason: 'invalid_signature' };
-    if (!withinTolerance(t, nowMs, options.toleranceSeconds)) return { ok: false, reason: 'timestamp_out_of_tolerance' };
+    if (label === null) return invalidSignature(signatureName);
+    if (!withinTolerance(t, nowMs, options.toleranceSeconds)) return timestampOutOfTolerance(timestampName);
     const type = nonEmptyString(parseJsonObject(req.rawBody)?.type) ?? 'unknown';
-    return { ok: true, secretLabel: label, signedAt: t, events: [{ key: h.id, type, createdAt: t }] };
+    return { ok: true, secretLabel: label, signedAt: t, events: [{ key: h.id, type, createdAt: t, contentDigest: contentDigest([content], type) }] };
   },
 
   /**

@@ -54,6 +54,33 @@ describe('stripe provider', () => {
     expect(stripe.verify(request({ 'stripe-signature': header }), secrets, now, opts)).toMatchObject({ ok: true });
   });
 
+  it('refuses a v1 signature written in upper-case hex, as the official library does', () => {
+    const official = new Stripe('sk_test_x');
+    const ours = stripe.sign({ body, secret, timestamp: t }).headers['stripe-signature']!;
+    const upper = ours.replace(/v1=([0-9a-f]{64})/, (_, hex: string) => `v1=${hex.toUpperCase()}`);
+    expect(upper).not.toBe(ours);
+    expect(() => official.webhooks.constructEvent(body, upper, secret, 300, undefined, t)).toThrow(/No signatures found matching/);
+    expect(official.webhooks.constructEvent(body, ours, secret, 300, undefined, t).id).toBe('evt_1');
+    expect(stripe.verify(request({ 'stripe-signature': upper }), secrets, now, opts)).toEqual({ ok: false, reason: 'invalid_signature', detail: 'Invalid signature', header: 'Stripe-Signature' });
+    // One upper-case letter is enough to refuse; beside the correct lower-case v1 it changes nothing.
+    const hex = ours.split('v1=')[1]!;
+    const letter = hex.search(/[a-f]/);
+    const mixed = `t=${t},v1=${hex.slice(0, letter)}${hex[letter]!.toUpperCase()}${hex.slice(letter + 1)}`;
+    expect(() => official.webhooks.constructEvent(body, mixed, secret, 300, undefined, t)).toThrow(/No signatures found matching/);
+    expect(stripe.verify(request({ 'stripe-signature': mixed }), secrets, now, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(official.webhooks.constructEvent(body, `${upper},v1=${hex}`, secret, 300, undefined, t).id).toBe('evt_1');
+    expect(stripe.verify(request({ 'stripe-signature': `${upper},v1=${hex}` }), secrets, now, opts)).toMatchObject({ ok: true });
+  });
+
+  it('answers with the seed\'s exact texts whatever the source', () => {
+    const seed = { ok: false, detail: 'Invalid signature', header: 'Stripe-Signature' };
+    expect(stripe.verify(request({}), secrets, now, opts)).toEqual({ ok: false, reason: 'missing_signature', detail: 'Missing encoded Stripe-Signature header', header: 'Stripe-Signature' });
+    expect(stripe.verify(request({ 'stripe-signature': 'v1=abc' }), secrets, now, opts)).toEqual({ ...seed, reason: 'malformed_signature' });
+    const { headers } = stripe.sign({ body, secret, timestamp: t });
+    expect(stripe.verify(request(headers), secrets, now + 301_000, opts)).toEqual({ ...seed, reason: 'timestamp_out_of_tolerance' });
+    expect(stripe.verify(request(headers, `${body} `), secrets, now, opts)).toEqual({ ...seed, reason: 'invalid_signature' });
+  });
+
   it('tells missing, malformed and schema failures apart', () => {
     expect(stripe.verify(request({}), secrets, now, opts)).toMatchObject({ ok: false, reason: 'missing_signature' });
     expect(stripe.verify(request({ 'stripe-signature': '  ' }), secrets, now, opts)).toMatchObject({ ok: false, reason: 'missing_signature' });
@@ -130,7 +157,7 @@ function referenceParse(header: string) {
       timestamp = seen && parsed !== timestamp ? null : parsed;
       seen = true;
     } else if (key === 'v1' && /^[0-9a-fA-F]{64}$/.test(value)) {
-      v1.push(value.toLowerCase());
+      v1.push(value);
     }
   }
   return { timestamp, v1 };

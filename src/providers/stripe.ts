@@ -2,15 +2,20 @@
  * Stripe: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>...][,v0=...]`.
  * Signed content: `${t}.${rawBody}`, HMAC-SHA256 keyed by the whole secret string (`whsec_...` included).
  * Event key: body `id`; type: body `type`. Timestamp must be within +/- tolerance.
+ * contentDigest: `${t}.${rawBody}` and the type.
  */
+import { contentDigest } from './content-digest.ts';
 import { findMatchingSecret, parseUnixSeconds, textEqual, withinTolerance } from './crypto.ts';
 import { hmacHex } from '../digest.ts';
 import { isObject, nonEmptyString, parseJsonObject } from './json.ts';
-import type { Provider, SecretRef, SignInput, SignedOutput, VerifyResult } from './types.ts';
+import type { Provider, Rejection, SecretRef, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
 export interface StripeSignatureHeader {
   timestamp: number | null;
-  /** The v1 signatures that are 64 hex digits, in lower case. */
+  /**
+   * The v1 signatures that are 64 hex digits, exactly as sent. They are compared case-sensitively with our
+   * lower-case hex, as stripe-node and the seed do: a signature written in upper-case hex never matches.
+   */
   v1: string[];
 }
 
@@ -45,8 +50,7 @@ export function parseStripeSignature(header: string): StripeSignatureHeader {
         timestamp = timestampSeen && parsed !== timestamp ? null : parsed;
         timestampSeen = true;
       } else if (ke - ks === 2 && header.charCodeAt(ks) === 0x76 /* v */ && header.charCodeAt(ks + 1) === 0x31 /* 1 */ && ve - vs === 64) {
-        if (isHex(header, vs, ve, false)) v1.push(header.slice(vs, ve));
-        else if (isHex(header, vs, ve, true)) v1.push(header.slice(vs, ve).toLowerCase());
+        if (isHex(header, vs, ve)) v1.push(header.slice(vs, ve));
       }
     }
     start = end + 1;
@@ -54,12 +58,11 @@ export function parseStripeSignature(header: string): StripeSignatureHeader {
   return { timestamp, v1 };
 }
 
-/** Whether text[from, to) is all hex digits: lower case only, or either case. */
-function isHex(text: string, from: number, to: number, anyCase: boolean): boolean {
-  const fold = anyCase ? 0x20 : 0; // 0x20 folds A-F onto a-f; digits already have the bit
+/** Whether text[from, to) is all hex digits, in either case. */
+function isHex(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i) | fold;
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+    const c = text.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46))) return false;
   }
   return true;
 }
@@ -105,18 +108,35 @@ function readStripeEvent(body: Buffer): { id: string; type: string; created: num
   return { id, type, created };
 }
 
+/**
+ * Stripe sources answer with the seed's exact texts (what the seed said through stripe-node), whichever route
+ * they are on: a missing header has its own text, every other signature failure is "Invalid signature".
+ */
+const SIGNATURE = 'Stripe-Signature';
+const MISSING: Rejection = { ok: false, reason: 'missing_signature', detail: 'Missing encoded Stripe-Signature header', header: SIGNATURE };
+
+function refused(reason: 'malformed_signature' | 'invalid_signature' | 'timestamp_out_of_tolerance'): Rejection {
+  return { ok: false, reason, detail: 'Invalid signature', header: SIGNATURE };
+}
+
 export const stripe: Provider = {
   name: 'stripe',
 
+  /** Stripe keys the HMAC with the whole `whsec_...` string; anything else is some other Stripe key pasted here. */
+  checkSecret(value) {
+    return value.startsWith('whsec_') && value.length > 6 ? null : 'is not a Stripe webhook secret (must start with whsec_)';
+  },
+
   verify(req, secrets, nowMs, options): VerifyResult {
     const header = req.headers['stripe-signature'];
-    if (!header || header.trim() === '') return { ok: false, reason: 'missing_signature' };
+    if (!header || header.trim() === '') return MISSING;
     const signed = checkStripeSignature(header, req.rawBody, secrets, nowMs);
-    if ('reason' in signed) return { ok: false, reason: signed.reason };
-    if (!withinTolerance(signed.timestamp, nowMs, options.toleranceSeconds)) return { ok: false, reason: 'timestamp_out_of_tolerance' };
+    if ('reason' in signed) return refused(signed.reason);
+    if (!withinTolerance(signed.timestamp, nowMs, options.toleranceSeconds)) return refused('timestamp_out_of_tolerance');
     const event = readStripeEvent(req.rawBody);
     if (!event) return { ok: false, reason: 'invalid_payload' };
-    return { ok: true, secretLabel: signed.label, signedAt: signed.timestamp, events: [{ key: event.id, type: event.type, createdAt: event.created }] };
+    const digest = contentDigest([`${signed.timestamp}.`, req.rawBody], event.type);
+    return { ok: true, secretLabel: signed.label, signedAt: signed.timestamp, events: [{ key: event.id, type: event.type, createdAt: event.created, contentDigest: digest }] };
   },
 
   sign({ body, secret, timestamp }: SignInput): SignedOutput {

@@ -9,6 +9,8 @@ import type { Provider, SecretRef, SignedOutput, SignedRequest, VerifyOptions } 
 export const NOW = 1_700_000_000_000;
 export const T = NOW / 1000;
 export const OPTS: VerifyOptions = { toleranceSeconds: 300 };
+/** Any content digest (content-digest.test.ts and test/providers/content-digest.test.ts pin what it covers). */
+export const DIGEST = expect.stringMatching(/^[0-9a-f]{64}$/);
 
 export function request(headers: Record<string, string>, raw: string | Buffer, url = 'http://127.0.0.1/webhooks/test'): SignedRequest {
   return { headers, rawBody: Buffer.from(raw), url };

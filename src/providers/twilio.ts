@@ -5,16 +5,19 @@
  * the URL only and the hash must match the body. Like twilio-node 6.x we honour
  * `X-Twilio-Webhooks-Signature-Settings: algorithm=HMAC_SHA256` and try the URL with and without its default port.
  * Option `public_url`: the URL Twilio was configured with, when a proxy rewrites ours (its query is replaced by
- * the request's). No timestamp is signed: dedup is the replay defence.
+ * the request's). No timestamp is signed and the idempotency token is not either: the content digest (the signed URL
+ * and parameters, which for JSON bodies include the body's hash, and the type) is the replay defence.
  * Event key: `I-Twilio-Idempotency-Token` (same across Twilio's retries), else a body hash. Not the MessageSid or
  * CallSid: one message's successive status callbacks share its SID and would be deduplicated away.
  * Type: 'message' (MessageSid/SmsSid), 'call' (CallSid), a JSON body's string `type`, else 'twilio.webhook'.
  */
 import { z } from 'zod';
 import type { HashAlgorithm } from '../digest.ts';
+import { contentDigest } from './content-digest.ts';
 import { bytesEqual, findSecretWhere, hmac, parseBase64Digest, sha256Hex } from './crypto.ts';
 import { decodeUtf8, nonEmptyString, parseJsonObject } from './json.ts';
 import { bodyHashKey, header, headerToken } from './request.ts';
+import { invalidSignature, malformedHeader, missingHeader } from './rejections.ts';
 import { queryParams, signedTwilioUrl, twilioUrlCandidates } from './twilio-url.ts';
 import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
@@ -22,6 +25,9 @@ export const twilioOptions = z.object({
   /** The webhook URL as configured in Twilio, when it differs from the URL this server sees. */
   public_url: z.url().optional(),
 });
+
+const SIGNATURE = 'X-Twilio-Signature';
+const SETTINGS = 'X-Twilio-Webhooks-Signature-Settings';
 
 /** The algorithm named in the settings header; absent means the legacy HMAC_SHA1; unknown is null. */
 export function twilioAlgorithm(settings: string | undefined): HashAlgorithm | null {
@@ -60,11 +66,12 @@ export const twilio: Provider = {
   optionsSchema: twilioOptions,
 
   verify(req, secrets, nowMs, options): VerifyResult {
-    const value = header(req, 'x-twilio-signature');
-    if (value === null) return { ok: false, reason: 'missing_signature' };
+    const value = header(req, SIGNATURE);
+    if (value === null) return missingHeader(SIGNATURE);
     const algorithm = twilioAlgorithm(req.headers['x-twilio-webhooks-signature-settings']);
-    const signature = algorithm && parseBase64Digest(value, algorithm === 'sha1' ? 20 : 32);
-    if (!algorithm || !signature) return { ok: false, reason: 'malformed_signature' };
+    if (!algorithm) return malformedHeader(SETTINGS);
+    const signature = parseBase64Digest(value, algorithm === 'sha1' ? 20 : 32);
+    if (!signature) return malformedHeader(SIGNATURE);
 
     const url = signedTwilioUrl(req.url, typeof options.public_url === 'string' ? options.public_url : undefined);
     const bodyHash = queryParams(url).get('bodySHA256');
@@ -77,16 +84,20 @@ export const twilio: Provider = {
       suffix = formSigningSuffix(form);
     }
     const candidates = twilioUrlCandidates(url);
-    const label = findSecretWhere(secrets, nowMs, (secret) =>
-      candidates.some((candidate) => bytesEqual(hmac(algorithm, secret.value, candidate, suffix), signature)),
-    );
-    if (label === null) return { ok: false, reason: 'invalid_signature' };
+    // The URL form that matched is the one Twilio signed, however this request spelled it (port, escaping).
+    let signedUrl = '';
+    const label = findSecretWhere(secrets, nowMs, (secret) => {
+      const match = candidates.find((candidate) => bytesEqual(hmac(algorithm, secret.value, candidate, suffix), signature));
+      if (match !== undefined) signedUrl = match;
+      return match !== undefined;
+    });
+    if (label === null) return invalidSignature(SIGNATURE);
     if (bodyHash !== null && !bytesEqual(Buffer.from(bodyHash.toLowerCase()), Buffer.from(sha256Hex(req.rawBody)))) {
       return { ok: false, reason: 'invalid_signature', detail: 'bodySHA256 does not match the body' };
     }
     const type = form ? formType(form) : (nonEmptyString(parseJsonObject(req.rawBody)?.type) ?? 'twilio.webhook');
     const key = headerToken(req, 'i-twilio-idempotency-token') ?? bodyHashKey(req.rawBody);
-    return { ok: true, secretLabel: label, events: [{ key, type, createdAt: null }] };
+    return { ok: true, secretLabel: label, events: [{ key, type, createdAt: null, contentDigest: contentDigest([signedUrl, suffix], type) }] };
   },
 
   /**

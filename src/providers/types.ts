@@ -62,8 +62,19 @@ export type VerifyResult =
       /** Provider-signed timestamp (seconds), for the clock-skew metric. */
       signedAt?: number;
     }
-  /** `header`: the request header the rejection concerns (the scheme's own signature header), for the error text. */
-  | { ok: false; reason: ErrorCode; detail?: string; header?: string };
+  | Rejection;
+
+/**
+ * Why a request was refused. `header`: the request header the rejection concerns (the scheme's own signature
+ * header), for the error text. A missing or malformed signature always carries its own `detail` naming that
+ * header (src/providers/rejections.ts), so no scheme falls back to the table's default text, which is the seed's
+ * Stripe wording.
+ */
+export type Rejection =
+  | { ok: false; reason: SignatureFormatCode; detail: string; header?: string }
+  | { ok: false; reason: Exclude<ErrorCode, SignatureFormatCode>; detail?: string; header?: string };
+
+type SignatureFormatCode = 'missing_signature' | 'malformed_signature';
 
 /** Options a provider reads from its source's config; each provider documents the keys it uses. */
 export interface VerifyOptions {
@@ -95,6 +106,13 @@ export interface Provider {
    * stops startup with its path instead of failing at the first request. Absent: no options.
    */
   optionsSchema?: ZodType<Record<string, unknown>>;
+  /**
+   * Why a configured secret can never verify anything with this scheme (it is not in the form the scheme decodes,
+   * e.g. not hex where the key is hex-decoded), or null. Checked once at startup, where a problem stops the
+   * process naming the source and the secret's index; the answer must never repeat the secret. Absent: any
+   * non-empty text is a usable key (it is used as the HMAC key bytes as they are).
+   */
+  checkSecret?(value: string): string | null;
   verify(req: SignedRequest, secrets: readonly SecretRef[], nowMs: number, options: VerifyOptions): VerifyResult;
   sign(input: SignInput): SignedOutput;
 }

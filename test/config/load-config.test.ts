@@ -135,3 +135,42 @@ describe('loadConfig: trust boundaries in the config', () => {
     expect(load('database:\n  allow_unsafe_commit: true\nretention:\n  dedupe_days: 90\n')()).toMatchObject({ allowUnsafeCommit: true, retention: { dedupeDays: 90 } });
   });
 });
+
+describe('loadConfig: every scheme checks its secrets at startup', () => {
+  const GOOD: Record<string, string> = { adyen: 'AB12', 'standard-webhooks': 'whsec_c2VlZA==', stripe: 'whsec_ok', github: 'ok' };
+  const load = (provider: string, secret: string) => {
+    const dir = makeTempDir();
+    writeFileSync(join(dir, 'filab.yaml'), `sources:\n  - name: in-${provider}\n    provider: ${provider}\n    secrets: ["${GOOD[provider]}", "${secret}"]\n`);
+    return () => loadConfig({ env: {}, cwd: dir });
+  };
+
+  it.each([
+    ['adyen', 'not-hex-DFB1EB54', /^sources\[0\]\.secrets\[1\]: is not an Adyen HMAC key .*\(source "in-adyen"\)$/],
+    ['adyen', 'ABC', /^sources\[0\]\.secrets\[1\]: is not an Adyen HMAC key/],
+    ['standard-webhooks', 'whsec_not*base64', /^sources\[0\]\.secrets\[1\]: is not a Standard Webhooks secret .*\(source "in-standard-webhooks"\)$/],
+    ['standard-webhooks', 'whsec_', /^sources\[0\]\.secrets\[1\]: is not a Standard Webhooks secret/],
+    ['standard-webhooks', 'whpk_c2hvcnQ=', /^sources\[0\]\.secrets\[1\]: is not a usable Ed25519 key \(whpk_ must be followed/],
+    ['stripe', 'sk_live_abc123', /^sources\[0\]\.secrets\[1\]: is not a Stripe webhook secret .*\(source "in-stripe"\)$/],
+    ['github', '', /^sources\[0\]\.secrets\[1\]: is empty \(source "in-github"\)$/],
+  ])('%s refuses %j, naming the source and the index, never the secret', (provider, secret, message) => {
+    const problems = problemsOf(load(provider, secret));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+    // A bare prefix is the scheme's own format name, which the message may name; any other text must not appear.
+    const material = secret.replace(/^(whsec_|whpk_)/, '');
+    if (material) expect(problems[0]).not.toContain(material);
+  });
+
+  it('accepts the key forms each scheme can verify with', () => {
+    const dir = makeTempDir();
+    writeFileSync(
+      join(dir, 'filab.yaml'),
+      `sources:
+  - { name: a, provider: adyen, secrets: ["44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056"] }
+  - { name: s, provider: standard-webhooks, secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "c2VjcmV0", "whpk_${Buffer.alloc(32, 1).toString('base64')}"] }
+  - { name: g, provider: github, secrets: ["any text at all"] }
+`,
+    );
+    expect(loadConfig({ env: {}, cwd: dir }).sources.map((s) => s.secrets.length)).toEqual([1, 3, 1]);
+  });
+});
