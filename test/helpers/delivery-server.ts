@@ -135,6 +135,8 @@ export interface DeliveryReceiver {
   origin: string;
   port: number;
   requests: DeliveryReceived[];
+  /** TCP connections accepted, whether or not a request followed. */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -155,12 +157,15 @@ export async function startDeliveryReceiver(
       respond(received, res);
     });
   });
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     origin: `http://127.0.0.1:${port}`,
     port,
     requests,
+    connections: () => connections,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
