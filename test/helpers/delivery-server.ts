@@ -9,6 +9,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startServerProcess, type ServerProcess } from './child.ts';
+import { expect } from 'vitest';
 import { makeTempDir } from './inbox.ts';
 import { signedStripe } from './stripe.ts';
 
@@ -172,4 +173,18 @@ export async function startDeliveryReceiver(
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * After the bad deliveries: /health answered 200 every time it was asked, the process is still running, it
+ * still stores a fresh signed event, and no error escaped to the process guard.
+ */
+export async function expectStillServing(server: DeliveryServer, health: ReturnType<typeof watchHealth>): Promise<void> {
+  const watched = await health.stop();
+  expect(watched.problems).toEqual([]);
+  expect(watched.ok).toBeGreaterThan(0);
+  expect(server.process.child.exitCode).toBeNull();
+  expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  expect(await postSigned(server.url, eventBody())).toEqual({ status: 200, text: '{"status":"received"}' });
+  expect(server.process.output()).not.toMatch(/an error escaped every handler/);
 }
