@@ -33,7 +33,7 @@ export function installProcessGuard(deps: { log: Log; metrics: Pick<Metrics, 'un
   const report = (kind: EscapedErrorKind, err: unknown) => {
     try {
       deps.metrics.uncaughtErrors.inc({ kind });
-      deps.log.error({ kind, err: describeEscapedError(err) }, 'an error escaped every handler; logged and counted, the process keeps serving');
+      deps.log.error({ kind, error: describeEscapedError(err) }, 'an error escaped every handler; logged and counted, the process keeps serving');
     } catch {
       // Logging itself failed: nothing left to tell, and throwing here would end the process.
     }
