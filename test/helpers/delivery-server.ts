@@ -19,18 +19,23 @@ export const DELIVERY_ADMIN_TOKEN = 'delivery-tests-admin-token-7f3e9a';
 export interface DeliveryServer {
   process: ServerProcess;
   url: string;
+  /** Holds filab.yaml and app.db: a `filab worker` started here shares both. */
+  dir: string;
+  env: Record<string, string>;
   close(): Promise<void>;
 }
 
 /** `filab serve` with one Stripe source at /webhooks/stripe and the given YAML (destinations, worker). */
-export async function startDeliveryServer(yaml: string): Promise<DeliveryServer> {
+export async function startDeliveryServer(yaml: string, args: string[] = ['serve']): Promise<DeliveryServer> {
   const dir = makeTempDir('filab-delivery-');
   writeFileSync(join(dir, 'filab.yaml'), `sources:\n  - name: stripe\n    provider: stripe\n    secrets: ["${DELIVERY_SECRET}"]\n${yaml}`);
   const env = { DATABASE_PATH: join(dir, 'app.db'), ADMIN_TOKEN: DELIVERY_ADMIN_TOKEN };
-  const process = await startServerProcess(env, ['serve'], dir);
+  const process = await startServerProcess(env, args, dir);
   return {
     process,
     url: process.url,
+    dir,
+    env,
     async close() {
       if (process.child.exitCode === null && process.child.signalCode === null) process.child.kill('SIGKILL');
       await process.exited;
