@@ -17,6 +17,9 @@ describe('outbound guard', () => {
     ['http://0177.0.0.1/', 'refused: 127.0.0.1 is a loopback address'],
     ['http://0x7f000001/', 'refused: 127.0.0.1 is a loopback address'],
     ['http://127.1/', 'refused: 127.0.0.1 is a loopback address'],
+    ['http://127.0.0.1./', 'refused: 127.0.0.1 is a loopback address'],
+    ['http://\u2460\u2461\u2466.0.0.1/', 'refused: 127.0.0.1 is a loopback address'],
+    ['http://127\u30020\u30020\u30021/', 'refused: 127.0.0.1 is a loopback address'],
     ['http://0/', "refused: 0.0.0.0 is an unspecified ('this network') address"],
     ['http://[::1]/', 'refused: ::1 is a loopback address'],
     ['http://[::ffff:127.0.0.1]/', 'refused: ::ffff:7f00:1 is a loopback address (127.0.0.1, IPv4-mapped)'],
@@ -26,6 +29,8 @@ describe('outbound guard', () => {
     ['http://localhost:8080/', 'refused: localhost is a loopback name'],
     ['http://LOCALHOST./', 'refused: localhost. is a loopback name'],
     ['http://api.localhost/', 'refused: api.localhost is a loopback name'],
+    ['http://localhost../', 'refused: localhost.. is a loopback name'],
+    ['http://\u24dbocalhost/', 'refused: localhost is a loopback name'],
   ])('refuses %s before any lookup', (url, reason) => {
     expect(refusalBeforeLookup(hostOf(url))).toContain(reason);
   });

@@ -27,7 +27,7 @@ export class PrivateDestinationError extends Error {
 
 /** `localhost`, `*.localhost` (RFC 6761: always loopback, whatever DNS says), with or without a trailing dot. */
 function isLocalhostName(hostname: string): boolean {
-  const name = hostname.toLowerCase().replace(/\.$/, '');
+  const name = hostname.toLowerCase().replace(/\.+$/, '');
   return name === 'localhost' || name.endsWith('.localhost');
 }
 
