@@ -12,7 +12,7 @@ export function registerServe(program: Command): void {
     .option('--no-worker', 'do not deliver here; run `filab worker` processes instead')
     .action(async (opts: { config?: string; port?: number; worker: boolean }) => {
       // Loaded here, not at the top: operator commands (events, retry, ...) start faster without Fastify and SQLite.
-      const [{ createInbox }, { makeLogger }] = await Promise.all([import('../inbox.ts'), import('../log.ts')]);
+      const [{ createInbox }, { makeLogger }, { installProcessGuard }] = await Promise.all([import('../inbox.ts'), import('../log.ts'), import('../process-guard.ts')]);
       const config = loadConfigOrExit(opts.config);
       const logger = makeLogger(config.logLevel);
       for (const source of config.sources) {
@@ -32,6 +32,8 @@ export function registerServe(program: Command): void {
         }
       }
       const inbox = await createInbox({ config, logger, worker: opts.worker });
+      // From here on an error that escapes (a bug) is logged and counted; ingest keeps answering.
+      installProcessGuard({ log: logger, metrics: inbox.metrics });
       const url = await inbox.listen(opts.port ?? config.port);
       logger.info(
         { url, store: inbox.store.kind, worker: inbox.worker?.id ?? 'off', sources: config.sources.map((s) => `${s.name} ${s.provider} ${s.path}`) },

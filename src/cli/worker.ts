@@ -11,17 +11,20 @@ export function registerWorker(program: Command): void {
     .option('-c, --config <path>', 'config file (default: $FILAB_CONFIG or ./filab.yaml when present)')
     .option('--metrics-port <port>', 'also serve GET /metrics and GET /ready on this port (on HOST; 0 picks a free one)', parsePort)
     .action(async (opts: { config?: string; metricsPort?: number }) => {
-      const [{ makeLogger }, { openStore }, { makeWorker }, { attachStoreGauges, makeMetrics, recordAttempt }] = await Promise.all([
+      const [{ makeLogger }, { openStore }, { makeWorker }, { attachStoreGauges, makeMetrics, recordAttempt }, { installProcessGuard }] = await Promise.all([
         import('../log.ts'),
         import('../store/index.ts'),
         import('../worker/worker.ts'),
         import('../metrics.ts'),
+        import('../process-guard.ts'),
       ]);
       const config = loadConfigOrExit(opts.config);
       const logger = makeLogger(config.logLevel);
       const store = await openStore(config, logger);
       const metrics = makeMetrics();
       attachStoreGauges(metrics, store, systemClock);
+      // From here on an error that escapes (a bug) is logged and counted (on --metrics-port); the worker keeps going.
+      installProcessGuard({ log: logger, metrics });
       const worker = makeWorker({
         store,
         destinations: config.destinations,

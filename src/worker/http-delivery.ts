@@ -1,11 +1,11 @@
 /**
  * One HTTP attempt: POST the stored raw body with the Standard Webhooks headers, over keep-alive agents,
  * with a timeout, reading at most a few KB of the answer, never following redirects (a 3xx is a failure).
+ * It always resolves, never rejects and never throws: whatever goes wrong is an error text in the result.
  */
 import http from 'node:http';
 import https from 'node:https';
-import { isIP } from 'node:net';
-import { guardedLookup, isPrivateAddress, PrivateDestinationError } from './outbound-guard.ts';
+import { guardedLookup, refusalBeforeLookup } from './outbound-guard.ts';
 
 export const RESPONSE_SNIPPET_BYTES = 2048;
 
@@ -30,8 +30,41 @@ const agents = {
   'https:': new https.Agent({ keepAlive: true, maxSockets: 256 }),
 };
 
-export function postWebhook(attempt: HttpAttempt): Promise<HttpAttemptResult> {
-  return new Promise((resolve) => {
+export const failedResult = (error: string): HttpAttemptResult => ({ statusCode: null, retryAfter: undefined, snippet: null, error });
+
+/** The error text of anything thrown, for the attempt record (never a stack). */
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return (err.message || (err as NodeJS.ErrnoException).code || err.name).slice(0, 1000);
+  return String(err).slice(0, 1000);
+}
+
+/** Refusals that need no socket: a URL that does not parse, an internal IP literal or a localhost name. */
+function refusalBeforeConnect(attempt: HttpAttempt): { url: URL } | { error: string } {
+  let url: URL;
+  try {
+    url = new URL(attempt.url);
+  } catch {
+    return { error: 'invalid destination url' };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { error: `unsupported destination url scheme ${url.protocol}` };
+  const refused = attempt.allowPrivate ? null : refusalBeforeLookup(url.hostname);
+  return refused ? { error: refused } : { url };
+}
+
+export async function postWebhook(attempt: HttpAttempt): Promise<HttpAttemptResult> {
+  const checked = refusalBeforeConnect(attempt);
+  if ('error' in checked) return failedResult(checked.error);
+  try {
+    return await send(checked.url, attempt);
+  } catch (err) {
+    // http.request throws synchronously on a header it cannot send, among others: a failed attempt like any other.
+    return failedResult(errorText(err));
+  }
+}
+
+function send(url: URL, attempt: HttpAttempt): Promise<HttpAttemptResult> {
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
     let settled = false;
     const done = (result: HttpAttemptResult) => {
       if (settled) return;
@@ -39,56 +72,55 @@ export function postWebhook(attempt: HttpAttempt): Promise<HttpAttemptResult> {
       clearTimeout(timer);
       resolve(result);
     };
-    const failed = (error: string) => done({ statusCode: null, retryAfter: undefined, snippet: null, error });
-
-    let url: URL;
+    const failed = (error: string) => done(failedResult(error));
+    let request: http.ClientRequest | undefined;
     try {
-      url = new URL(attempt.url);
-    } catch {
-      return failed('invalid destination url');
-    }
-    const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    // IP literals skip DNS lookup, so they are checked here; names are checked inside the lookup.
-    if (!attempt.allowPrivate && isIP(hostname) && isPrivateAddress(hostname)) return failed(new PrivateDestinationError(hostname).message);
-
-    const transport = url.protocol === 'https:' ? https : http;
-    const request = transport.request(url, {
-      method: 'POST',
-      agent: agents[url.protocol as 'http:' | 'https:'],
-      headers: { ...attempt.headers, 'content-length': String(attempt.body.length) },
-      ...(attempt.allowPrivate ? {} : { lookup: guardedLookup as unknown as typeof import('node:dns').lookup }),
-      ...(attempt.signal ? { signal: attempt.signal } : {}),
-    });
-    const timer = setTimeout(() => {
-      request.destroy();
-      failed(`timeout after ${attempt.timeoutMs} ms`);
-    }, attempt.timeoutMs);
-    request.on('error', (err: NodeJS.ErrnoException) => failed(err.name === 'AbortError' ? 'aborted (worker shutting down)' : err.message || err.code || 'request failed'));
-    request.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const finish = () => {
-        const retryAfter = response.headers['retry-after'];
-        done({
-          statusCode: response.statusCode ?? null,
-          retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
-          snippet: Buffer.concat(chunks).subarray(0, RESPONSE_SNIPPET_BYTES).toString('utf8'),
-          error: null,
-        });
-      };
-      response.on('data', (chunk: Buffer) => {
-        if (size >= RESPONSE_SNIPPET_BYTES) return;
-        chunks.push(chunk);
-        size += chunk.length;
-        // Enough read: stop the download rather than pull a huge answer we would not keep.
-        if (size >= RESPONSE_SNIPPET_BYTES) {
-          finish();
-          response.destroy();
-        }
+      request = (url.protocol === 'https:' ? https : http).request(url, {
+        method: 'POST',
+        agent: agents[url.protocol as 'http:' | 'https:'],
+        headers: { ...attempt.headers, 'content-length': String(attempt.body.length) },
+        ...(attempt.allowPrivate ? {} : { lookup: guardedLookup as unknown as typeof import('node:dns').lookup }),
+        ...(attempt.signal ? { signal: attempt.signal } : {}),
       });
-      response.on('end', finish);
-      response.on('error', finish);
-    });
-    request.end(attempt.body);
+      const sent = request;
+      timer = setTimeout(() => {
+        sent.destroy();
+        failed(`timeout after ${attempt.timeoutMs} ms`);
+      }, attempt.timeoutMs);
+      sent.on('error', (err: NodeJS.ErrnoException) => failed(err.name === 'AbortError' ? 'aborted (worker shutting down)' : errorText(err) || 'request failed'));
+      sent.on('response', (response) => readCapped(response, done));
+      sent.end(attempt.body);
+    } catch (err) {
+      settled = true;
+      clearTimeout(timer);
+      request?.destroy();
+      reject(err);
+    }
   });
+}
+
+/** Keep the status, Retry-After and the first RESPONSE_SNIPPET_BYTES of the answer; never download the rest. */
+function readCapped(response: http.IncomingMessage, done: (result: HttpAttemptResult) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const finish = () => {
+    const retryAfter = response.headers['retry-after'];
+    done({
+      statusCode: response.statusCode ?? null,
+      retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+      snippet: Buffer.concat(chunks).subarray(0, RESPONSE_SNIPPET_BYTES).toString('utf8'),
+      error: null,
+    });
+  };
+  response.on('data', (chunk: Buffer) => {
+    if (size >= RESPONSE_SNIPPET_BYTES) return;
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= RESPONSE_SNIPPET_BYTES) {
+      finish();
+      response.destroy();
+    }
+  });
+  response.on('end', finish);
+  response.on('error', finish);
 }

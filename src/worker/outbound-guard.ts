@@ -1,44 +1,64 @@
 /**
- * SSRF guard for outbound deliveries: a destination URL must not reach loopback, private, link-local or
- * other internal addresses unless `worker.allow_private_destinations` says so. The check runs inside the
- * socket's DNS lookup, so the address we connect to is the address we checked (no DNS-rebinding window).
+ * SSRF guard for outbound deliveries: a destination must not reach loopback, private, link-local or other
+ * internal addresses unless `worker.allow_private_destinations` says so. IP literals and `localhost` names are
+ * refused before anything is sent (an IP literal skips DNS, so the socket's lookup never sees it); every other
+ * name is checked inside the socket's DNS lookup, so the address we connect to is the address we checked (no
+ * DNS-rebinding window).
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { classifyAddress } from './address-ranges.ts';
 
-const blocked = new BlockList();
-for (const [prefix, bits] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(prefix, bits, 'ipv4');
-for (const [prefix, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96]] as const) {
-  blocked.addSubnet(prefix, bits, 'ipv6');
-}
+export { classifyAddress } from './address-ranges.ts';
 
-/** Whether an IP literal is internal. IPv4-mapped IPv6 (::ffff:10.0.0.1) is judged as the IPv4 it maps. */
+const ALLOW_HINT = '(set worker.allow_private_destinations to allow)';
+
+/** Whether an IP literal is internal (anything that is not an IP literal counts as internal). */
 export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return blocked.check(mapped[1]!, 'ipv4');
-  const family = isIP(address);
-  if (family === 0) return true;
-  return blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  return classifyAddress(address) !== null;
 }
 
 export class PrivateDestinationError extends Error {
   readonly code = 'EPRIVATEDEST';
-  constructor(host: string) {
-    super(`refused: ${host} resolves to a private, loopback or link-local address (set worker.allow_private_destinations to allow)`);
+  constructor(reason: string) {
+    super(`refused: ${reason} ${ALLOW_HINT}`);
   }
+}
+
+/** `localhost`, `*.localhost` (RFC 6761: always loopback, whatever DNS says), with or without a trailing dot. */
+function isLocalhostName(hostname: string): boolean {
+  const name = hostname.toLowerCase().replace(/\.+$/, '');
+  return name === 'localhost' || name.endsWith('.localhost');
+}
+
+/**
+ * Why a URL's host may not be connected to, judged before any DNS: an internal IP literal or a localhost
+ * name. `hostname` is WHATWG URL's (decimal, octal and hex IPv4 forms are already dotted quads there), with
+ * or without IPv6 brackets. Null when the host is a name left for the guarded lookup, or a public address.
+ */
+export function refusalBeforeLookup(hostname: string): string | null {
+  const host = hostname.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(host.replace(/%.*$/, ''))) {
+    const kind = classifyAddress(host);
+    return kind ? new PrivateDestinationError(`${host} is ${kind}`).message : null;
+  }
+  if (isLocalhostName(host)) return new PrivateDestinationError(`${host} is a loopback name`).message;
+  return null;
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-/** A `lookup` for http.request that refuses internal addresses. */
+/** A `lookup` for http.request that refuses a name when any address it resolves to is internal. */
 export function guardedLookup(hostname: string, options: object, callback: LookupCallback): void {
+  if (isLocalhostName(hostname)) return callback(new PrivateDestinationError(`${hostname} is a loopback name`), []);
   dnsLookup(hostname, { ...(options as LookupAllOptions), all: true }, (err, addresses) => {
     if (err) return callback(err, []);
     const list = addresses as LookupAddress[];
-    if (list.length === 0 || list.some((a) => isPrivateAddress(a.address))) return callback(new PrivateDestinationError(hostname), []);
+    if (list.length === 0) return callback(new PrivateDestinationError(`${hostname} resolves to no address`), []);
+    for (const { address } of list) {
+      const kind = classifyAddress(address);
+      if (kind) return callback(new PrivateDestinationError(`${hostname} resolves to ${address}, ${kind}`), []);
+    }
     if ((options as { all?: boolean }).all) return callback(null, list);
     callback(null, list[0]!.address, list[0]!.family);
   });

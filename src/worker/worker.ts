@@ -104,8 +104,19 @@ export function makeWorker(deps: WorkerDeps): Worker {
     if (started && !stopping) void claimSerial();
   }
 
+  /** Never rejects: runAttempt turns every failure into a failed attempt, and a failure to record it is logged. */
   async function deliver(claimed: ClaimedDelivery): Promise<void> {
-    const destination = byName.get(claimed.destination)!;
+    try {
+      await attemptAndRecord(claimed);
+    } catch (err) {
+      // Not recorded: the lease expires and the delivery is attempted again (at-least-once).
+      log.error({ err, deliveryId: claimed.id, destination: claimed.destination }, 'recording the attempt failed; unless it was recorded, the delivery is retried when its lease expires');
+    }
+  }
+
+  async function attemptAndRecord(claimed: ClaimedDelivery): Promise<void> {
+    const destination = byName.get(claimed.destination);
+    if (!destination) throw new Error(`claimed a delivery for unknown destination ${claimed.destination}`);
     const report = await runAttempt({ clock, handlers, allowPrivateDestinations: tuning.allowPrivateDestinations }, destination, claimed, abort.signal);
     if (abort.signal.aborted) return; // abandoned at shutdown: its lease is released, the attempt not recorded
     const now = clock.now();
@@ -117,29 +128,24 @@ export function makeWorker(deps: WorkerDeps): Worker {
       now,
       random,
     });
-    try {
-      const kept = await store.completeAttempt({
-        deliveryId: claimed.id,
-        workerId: id,
-        attemptId: newId('atmpt', report.startedAt),
-        startedAt: report.startedAt,
-        durationMs: report.durationMs,
-        statusCode: report.statusCode,
-        error: report.error,
-        responseSnippet: report.responseSnippet,
-        outcome,
-      });
-      if (kept) deps.onAttempt?.({ destination: destination.name, outcome: outcome.kind, durationMs: report.durationMs });
-      if (!kept) log.warn({ deliveryId: claimed.id, workerId: id }, 'lease lost before the attempt was recorded; another worker owns the delivery');
-      const level = report.ok ? 'debug' : 'info';
-      log[level]({ deliveryId: claimed.id, destination: destination.name, attempt: claimed.attemptNumber, status: report.statusCode, error: report.error, outcome: outcome.kind }, 'delivery attempt');
-      if (kept && disablesDestination(report)) {
-        await store.setDestinationDisabled(destination.name, true, 'receiver answered 410 Gone', now);
-        log.warn({ destination: destination.name, deliveryId: claimed.id }, 'destination disabled: the receiver answered 410 Gone; enable it again with `filab destinations enable`');
-      }
-    } catch (err) {
-      // Not recorded: the lease expires and the delivery is attempted again (at-least-once).
-      log.error({ err, deliveryId: claimed.id }, 'recording the attempt failed');
+    const kept = await store.completeAttempt({
+      deliveryId: claimed.id,
+      workerId: id,
+      attemptId: newId('atmpt', report.startedAt),
+      startedAt: report.startedAt,
+      durationMs: report.durationMs,
+      statusCode: report.statusCode,
+      error: report.error,
+      responseSnippet: report.responseSnippet,
+      outcome,
+    });
+    if (kept) deps.onAttempt?.({ destination: destination.name, outcome: outcome.kind, durationMs: report.durationMs });
+    if (!kept) log.warn({ deliveryId: claimed.id, workerId: id }, 'lease lost before the attempt was recorded; another worker owns the delivery');
+    const level = report.ok ? 'debug' : 'info';
+    log[level]({ deliveryId: claimed.id, destination: destination.name, attempt: claimed.attemptNumber, status: report.statusCode, error: report.error, outcome: outcome.kind }, 'delivery attempt');
+    if (kept && disablesDestination(report)) {
+      await store.setDestinationDisabled(destination.name, true, 'receiver answered 410 Gone', now);
+      log.warn({ destination: destination.name, deliveryId: claimed.id }, 'destination disabled: the receiver answered 410 Gone; enable it again with `filab destinations enable`');
     }
   }
 

@@ -78,4 +78,43 @@ describe('in-process handlers', () => {
     expect(detail.status).toBe('dead');
     expect(detail.deliveries[0]!.lastError).toBe('timeout after 100 ms');
   });
+
+  it('a handler that throws synchronously, rejects with a non-Error, throws an unprintable value or never settles is a failed attempt', async () => {
+    const unprintable = {
+      toString() {
+        throw new Error('no string for you');
+      },
+    };
+    t = await startInbox({
+      startWorker: false,
+      yaml: `destinations:
+  - { name: sync-throw, handler: syncThrow, retry_schedule: [0] }
+  - { name: rejects, handler: rejects, retry_schedule: [0] }
+  - { name: unprintable, handler: unprintable, retry_schedule: [0] }
+  - { name: never, handler: never, retry_schedule: [0], timeout_ms: 150 }
+`,
+      handlers: {
+        syncThrow: () => {
+          throw new TypeError('bad input');
+        },
+        rejects: () => Promise.reject('plain string reason'),
+        unprintable: () => Promise.reject(unprintable),
+        // Ignores its abort signal: the worker still moves on when timeout_ms passes.
+        never: () => new Promise(() => {}),
+      },
+    });
+    const key = await sendEvent(t.url, 'charge.succeeded');
+    await t.inbox.worker!.runUntilIdle();
+    const [summary] = (await t.inbox.store.listEvents({ limit: 1, keyPrefix: key })).items;
+    const detail = (await t.inbox.store.getEvent(summary!.id))!;
+    const errors = Object.fromEntries(detail.deliveries.map((d) => [d.destination, [d.status, d.attempts.map((a) => a.error)]]));
+    expect(errors).toEqual({
+      'sync-throw': ['dead', ['TypeError: bad input']],
+      rejects: ['dead', ['plain string reason']],
+      unprintable: ['dead', ['attempt failed: no string for you']],
+      never: ['dead', ['timeout after 150 ms']],
+    });
+    // The inbox still takes events.
+    await sendEvent(t.url, 'charge.succeeded');
+  });
 });
