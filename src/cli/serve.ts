@@ -12,7 +12,7 @@ export function registerServe(program: Command): void {
     .option('--no-worker', 'do not deliver here; run `filab worker` processes instead')
     .action(async (opts: { config?: string; port?: number; worker: boolean }) => {
       // Loaded here, not at the top: operator commands (events, retry, ...) start faster without Fastify and SQLite.
-      const [{ createInbox }, { makeLogger }, { installProcessGuard }] = await Promise.all([import('../inbox.ts'), import('../log.ts'), import('../process-guard.ts')]);
+      const [{ createInbox, UnsafeCommitError }, { makeLogger }, { installProcessGuard }] = await Promise.all([import('../inbox.ts'), import('../log.ts'), import('../process-guard.ts')]);
       const config = loadConfigOrExit(opts.config);
       const logger = makeLogger(config.logLevel);
       for (const source of config.sources) {
@@ -31,7 +31,12 @@ export function registerServe(program: Command): void {
           else if (secret.expiresAt - now < 7 * 86_400_000) logger.warn({ source: source.name, secret: secret.label, expiresAt: new Date(secret.expiresAt).toISOString() }, 'secret expires within 7 days');
         }
       }
-      const inbox = await createInbox({ config, logger, worker: opts.worker });
+      const inbox = await createInbox({ config, logger, worker: opts.worker }).catch((err: unknown) => {
+        // A refusal the operator must act on: one clear line, no stack trace.
+        if (!(err instanceof UnsafeCommitError)) throw err;
+        process.stderr.write(`[ERROR] ${err.message}\n`);
+        process.exit(1);
+      });
       // From here on an error that escapes (a bug) is logged and counted; ingest keeps answering.
       installProcessGuard({ log: logger, metrics: inbox.metrics });
       const url = await inbox.listen(opts.port ?? config.port);

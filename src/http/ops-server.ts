@@ -18,6 +18,8 @@ export interface OpsServerDeps {
   adminToken: string | null;
   /** server.trust_proxy: the same proxies as the inbox, so /metrics follows the same rule. */
   trustProxy: readonly string[];
+  /** database.allow_unsafe_commit: /ready reports a durability problem instead of answering 503 for it. */
+  allowUnsafeCommit: boolean;
   logger: pino.Logger;
 }
 
@@ -32,6 +34,6 @@ export function buildOpsServer(deps: OpsServerDeps): FastifyInstance {
   warnAboutAdminAccess(deps.logger, access);
   const { errorHandling } = makeErrorHandling();
   app.register(errorHandling);
-  app.register(opsRoutes, { store: deps.store, metrics: deps.metrics, adminGuard: makeAdminGuard(access) });
+  app.register(opsRoutes, { store: deps.store, metrics: deps.metrics, adminGuard: makeAdminGuard(access), allowUnsafeCommit: deps.allowUnsafeCommit });
   return app;
 }

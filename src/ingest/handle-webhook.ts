@@ -31,6 +31,7 @@ export interface IngestAnswer {
 
 const RECEIVED = JSON.stringify({ status: 'received' });
 const REPLAY = JSON.stringify({ status: 'received', idempotent_replay: true });
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** Headers never stored: credentials and hop-by-hop framing. */
 const UNSTORED_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade']);
 
@@ -43,6 +44,10 @@ export async function handleWebhook(deps: IngestDeps, source: SourceConfig, prov
   deps.metrics.secretMatches.inc({ source: source.name, secret: verdict.secretLabel });
   if (verdict.signedAt !== undefined) deps.metrics.timestampSkew.observe({ source: source.name }, now / 1000 - verdict.signedAt);
 
+  // A lone surrogate cannot be stored as text (it would come back as U+FFFD, no longer what was signed).
+  if (verdict.events.some((e) => LONE_SURROGATE.test(e.key) || LONE_SURROGATE.test(e.type))) {
+    reject(deps, source, 'invalid_payload', 'Event id or type is not well-formed Unicode (a lone surrogate)');
+  }
   const headers = storedHeaders(req.headers);
   const events: NewEvent[] = verdict.events.map((e) => {
     const payload = e.payload ?? req.rawBody;
