@@ -6,7 +6,6 @@
  * (503 + Retry-After: none was acknowledged), and a new thread is started after a backoff. Meanwhile commits and
  * ping() fail with StoreDownError, so /ready answers 503 until the new thread is up.
  */
-import { build } from 'esbuild';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { StorageUnavailableError } from '../../errors.ts';
@@ -102,11 +101,14 @@ export async function startWriterThread(path: string, events: WriterThreadEvents
 }
 
 /**
- * The writer's code as one plain-JavaScript module (a data: URL), bundled by esbuild in ~25 ms at start. Worker
- * threads do not inherit the parent's TypeScript loader, and registering one in the thread would start another
- * loader thread (~25 MB resident) just to compile a few files once. better-sqlite3 stays external, by absolute URL.
+ * The writer thread's module. Compiled (dist/, as `filab` runs): writer-worker.js beside this file. From the
+ * TypeScript sources (tests, embedding through a loader): worker threads do not inherit the parent's loader, so the
+ * thread's code is bundled into one plain-JavaScript data: URL by esbuild, a dev dependency, in ~25 ms; registering a
+ * loader in the thread would start another loader thread (~25 MB resident) to compile a few files once.
  */
 async function writerModule(): Promise<URL> {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./writer-worker.js', import.meta.url);
+  const { build } = await import('esbuild');
   const sqlite = pathToFileURL(createRequire(import.meta.url).resolve('better-sqlite3')).href;
   const result = await build({
     entryPoints: [fileURLToPath(new URL('./writer-worker.ts', import.meta.url))],
