@@ -21,12 +21,17 @@ import {
 const RUNS = 50;
 
 const anyUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)); // lone surrogates too
-const nasty = fc.constantFrom('\u0000', '\u0001', '\r', '\n', '\u007f', '\u00e9', '\u202e', '\u200f', '\u061c', '\ud800', '\udfff', '\ud83d\udcb3', '%', '%zz', ' ', '"', '\\');
+const nasty = fc.constantFrom('\u0000', '\u0001', '\r', '\n', '\u007f', '\u00e9', '\u202e', '\u200f', '\u061c', '\ud83d\udcb3', '%', '%zz', ' ', '"', '\\');
 const longUnit = fc.oneof(nasty, fc.constantFrom('a', 'b', '.'));
+/** A string with a lone surrogate somewhere: ingest must refuse it with a 4xx (it cannot be stored as signed). */
+const loneSurrogate = fc
+  .tuple(fc.string({ unit: nasty, maxLength: 10 }), fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff'), fc.string({ unit: nasty, maxLength: 10 }))
+  .map((parts) => parts.join(''));
 const hostile = fc.oneof(
   { arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }), weight: 3 },
-  { arbitrary: fc.string({ unit: anyUnit, minLength: 1, maxLength: 40 }), weight: 3 },
+  { arbitrary: fc.string({ unit: anyUnit, minLength: 1, maxLength: 40 }), weight: 1 },
   { arbitrary: fc.string({ unit: nasty, minLength: 1, maxLength: 20 }), weight: 3 },
+  { arbitrary: loneSurrogate, weight: 1 },
   { arbitrary: fc.constant(''), weight: 1 },
   // Around Stripe's 255-character limit on id and type, and far past it (the object id has no limit).
   { arbitrary: fc.string({ unit: longUnit, minLength: 230, maxLength: 280 }), weight: 1 },
@@ -82,7 +87,8 @@ it('any Unicode type, key and id: stored or a 4xx, every delivery recorded, the 
     { numRuns: RUNS },
   );
   expect(run).toBe(RUNS);
-  expect(stored.length).toBeGreaterThan(RUNS / 3);
+  // About half the cases are storable (both strings well-formed and within Stripe's limits); a quarter leaves room.
+  expect(stored.length).toBeGreaterThan(RUNS / 4);
 
   for (const { prefix, key, type } of stored) {
     let events: Awaited<ReturnType<typeof eventsByKeyPrefix>> = [];
