@@ -55,11 +55,3 @@ export class ApiError extends Error {
     return { detail: this.detail, code: this.code };
   }
 }
-
-/** Storage failed in a way a retry may fix (lock, lost connection, disk full). Maps to 503 + Retry-After. */
-export class StorageUnavailableError extends ApiError {
-  constructor(cause?: unknown) {
-    super('storage_unavailable');
-    this.cause = cause;
-  }
-}

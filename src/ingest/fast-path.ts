@@ -10,6 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SourceConfig } from '../config/types.ts';
 import { ApiError } from '../errors.ts';
+import { toApiError } from '../http/error-handling.ts';
 import type { ClientAddress } from '../http/client-address.ts';
 import { lazyChild, type Log } from '../log.ts';
 import { getProvider } from '../providers/index.ts';
@@ -61,7 +62,7 @@ export function makeFastIngest(options: FastIngestOptions): FastIngest {
       handleWebhook({ ...deps, log: exchange.log }, source, provider, signed)
         .then(
           (answer) => exchange.answer(answer),
-          (err: unknown) => exchange.refuse(err instanceof ApiError ? err : Object.assign(new ApiError('internal_error'), { cause: err })),
+          (err: unknown) => exchange.refuse(toApiError(err), err),
         )
         // Writing the answer itself failed: nothing more can be said on this socket, and nothing may go unhandled.
         .catch((err: unknown) => {
@@ -105,9 +106,9 @@ class Exchange {
     this.res.writeHead(answer.status, headers).end(answer.body);
   }
 
-  refuse(error: ApiError): void {
+  refuse(error: ApiError, cause: unknown = error): void {
     this.options.deps.metrics.ingestRequests.inc({ source: this.source.name, outcome: error.code });
-    if (error.status >= 500) this.log.error({ err: error }, error.code);
+    if (error.status >= 500) this.log.error({ err: cause }, error.code);
     this.answer({ status: error.status, contentType: 'application/json', body: JSON.stringify(error.body()) }, error.retryAfterSeconds);
   }
 }
