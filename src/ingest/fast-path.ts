@@ -59,7 +59,7 @@ export function makeFastIngest(options: FastIngestOptions): FastIngest {
     }
     readBody(req, Number(length), (rawBody) => {
       const signed: SignedRequest = { headers: req.headers as SignedRequest['headers'], rawBody, url: `http://${req.headers.host ?? ''}${req.url}` };
-      handleWebhook({ ...deps, log: exchange.log }, source, provider, signed)
+      handleWebhook({ ...deps, log: exchange.log }, source, signed)
         .then(
           (answer) => exchange.answer(answer),
           (err: unknown) => exchange.refuse(toApiError(err), err),

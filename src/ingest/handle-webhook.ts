@@ -10,7 +10,7 @@ import { newId } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
 import { sha256Hex } from '../providers/crypto.ts';
 import { hashHex } from '../digest.ts';
-import type { Provider, SignedRequest } from '../providers/types.ts';
+import type { SignedRequest } from '../providers/types.ts';
 import type { NewEvent } from '../store/types.ts';
 import type { CommitQueue } from './commit-queue.ts';
 import type { DeliveryRouter } from './route-deliveries.ts';
@@ -36,10 +36,10 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const UNSTORED_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade']);
 
 /** Answers the request, or throws ApiError (4xx for bad input, 503 when storage cannot commit). */
-export async function handleWebhook(deps: IngestDeps, source: SourceConfig, provider: Provider, req: SignedRequest): Promise<IngestAnswer> {
+export async function handleWebhook(deps: IngestDeps, source: SourceConfig, req: SignedRequest): Promise<IngestAnswer> {
   const now = deps.clock.now();
   if (source.secrets.length === 0) reject(deps, source, 'secret_not_configured');
-  const verdict = provider.verify(req, source.secrets, now, { ...source.options, toleranceSeconds: source.toleranceSeconds });
+  const verdict = source.verifier.verify(req, now);
   if (!verdict.ok) reject(deps, source, verdict.reason, verdict.detail);
   deps.metrics.secretMatches.inc({ source: source.name, secret: verdict.secretLabel });
   if (verdict.signedAt !== undefined) deps.metrics.timestampSkew.observe({ source: source.name }, now / 1000 - verdict.signedAt);

@@ -50,7 +50,7 @@ export async function ingestRoutes(app: FastifyInstance, { deps, sources, limite
         url: `${request.protocol}://${request.host}${request.url}`,
       };
       try {
-        const answer = await handleWebhook({ ...deps, log: request.log }, source, provider, signed);
+        const answer = await handleWebhook({ ...deps, log: request.log }, source, signed);
         return reply.code(answer.status).type(answer.contentType).send(answer.body);
       } finally {
         deps.metrics.ingestLatency.observe({ source: source.name }, Number(process.hrtime.bigint() - started) / 1e9);
