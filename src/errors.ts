@@ -30,6 +30,7 @@ export const ERRORS = {
   storage_unavailable: { status: 503, detail: 'Storage unavailable, retry later' },
   overloaded: { status: 503, detail: 'Too many requests waiting to be stored, retry later' },
   not_ready: { status: 503, detail: 'Not ready' },
+  shutting_down: { status: 503, detail: 'Server is shutting down, retry later' },
   internal_error: { status: 500, detail: 'Internal error' },
 } as const satisfies Record<string, { status: number; detail: string }>;
 
