@@ -4,6 +4,7 @@
  * listeners defined once rather than closures made per request: this runs for every webhook.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { SourceConfig } from '../config/types.ts';
 import { ApiError } from '../errors.ts';
 import { toApiError } from '../http/error-handling.ts';
@@ -13,6 +14,8 @@ import type { FrontDoorOptions } from './front-door.ts';
 import { handleWebhook, type IngestAnswer } from './handle-webhook.ts';
 
 const EXCHANGE = Symbol('ingest exchange');
+/** How long a connection refused mid-upload is still read (and discarded) after its answer, at most. */
+const LINGER_MS = 2000;
 const EMPTY = Buffer.alloc(0);
 
 type Carrier = { [EXCHANGE]?: IngestExchange };
@@ -46,7 +49,10 @@ export class IngestExchange {
     if (req.headers['transfer-encoding'] === undefined) {
       // Node's parser has checked the framing: without Transfer-Encoding the body is exactly Content-Length bytes.
       const length = Number(req.headers['content-length'] ?? 0);
-      if (length > limit) return this.refuse(new ApiError('payload_too_large'));
+      if (length > limit) {
+        lingeringClose(req.socket);
+        return this.refuse(new ApiError('payload_too_large'));
+      }
       this.#body = Buffer.allocUnsafe(length);
     } else {
       this.#chunks = [];
@@ -65,6 +71,7 @@ export class IngestExchange {
       this.#body = null;
       this.#chunks = null;
       // The client may still be sending: it gets the 413 now, and the connection closes after it.
+      lingeringClose(this.req.socket);
       this.refuse(new ApiError('payload_too_large'));
     } else if (this.#chunks) this.#chunks.push(chunk);
     else if (this.#body && offset + chunk.length <= this.#body.length) chunk.copy(this.#body, offset);
@@ -81,7 +88,7 @@ export class IngestExchange {
   async #verifyAndStore(rawBody: Buffer): Promise<void> {
     try {
       const signed: SignedRequest = { headers: this.req.headers as SignedRequest['headers'], rawBody, url: this.door.signedUrl(this.req) };
-      this.answer(await handleWebhook({ ...this.door.deps, log: this.log }, this.source, signed));
+      this.answer(await handleWebhook(this.door.deps, this.source, signed, this.log));
     } catch (err) {
       try {
         this.refuse(toApiError(err), err);
@@ -142,6 +149,21 @@ function onError(): void {}
 
 function onFinish(this: ServerResponse): void {
   (this as Carrier)[EXCHANGE]!.finished();
+}
+
+/**
+ * Close a connection whose client may still be sending, the way it can read our answer: Node would close the
+ * socket right after the 413, and closing a socket with unread incoming data sends a reset, which makes the
+ * client's TCP stack drop the 413 it had not read yet. Instead: send FIN after the answer, keep reading (and
+ * discarding) what still arrives, and close when the client does or after LINGER_MS. Only on this rare path.
+ */
+function lingeringClose(socket: Socket): void {
+  socket.destroySoon = function lingerThenDestroy(this: Socket): void {
+    this.end();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS).unref();
+    this.once('close', () => clearTimeout(timer));
+    this.once('end', () => this.destroy());
+  };
 }
 
 /** JSON types without a charset get `; charset=utf-8`, as every other answer of ours (Fastify's rule). */
