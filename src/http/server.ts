@@ -73,9 +73,16 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
           connectionsCheckingInterval: 1000,
         },
         (req, res) => {
-          if (!frontDoor(req, res)) handler(req, res);
+          if (!frontDoor(req, res, false)) handler(req, res);
         },
-      ),
+      ).on('checkContinue', (req, res) => {
+        // Expect: 100-continue: the front door says "continue" only to a body it will read (not to one whose
+        // Content-Length is over the limit, nor to a refused request); operator routes always continue.
+        if (!frontDoor(req, res, true)) {
+          res.writeContinue();
+          handler(req, res);
+        }
+      }),
     clientErrorHandler: answerClientError,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,

@@ -42,8 +42,11 @@ export class IngestExchange {
     this.log = lazyChild(door.deps.log, { reqId: requestId, client });
   }
 
-  /** Read the body, refusing it the moment it exceeds the source's limit; then verify, store and answer. */
-  readBody(): void {
+  /**
+   * Read the body, refusing it the moment it exceeds the source's limit; then verify, store and answer. A client
+   * waiting for "100 Continue" is told to send only once the announced length is within the limit.
+   */
+  readBody(expectsContinue: boolean): void {
     const { req } = this;
     const limit = this.source.maxBodyBytes;
     if (req.headers['transfer-encoding'] === undefined) {
@@ -57,6 +60,7 @@ export class IngestExchange {
     } else {
       this.#chunks = [];
     }
+    if (expectsContinue) this.res.writeContinue();
     (req as Carrier)[EXCHANGE] = this;
     req.on('data', onData);
     req.on('end', onEnd);

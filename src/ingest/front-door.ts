@@ -31,13 +31,16 @@ export interface FrontDoorOptions {
   isClosing(): boolean;
 }
 
-/** Answers the request and returns true when its path is a source's; false leaves it to the operator routes. */
-export type IngestFrontDoor = (req: IncomingMessage, res: ServerResponse) => boolean;
+/**
+ * Answers the request and returns true when its path is a source's; false leaves it to the operator routes.
+ * `expectsContinue`: the client sent `Expect: 100-continue` and waits for "100 Continue" before its body.
+ */
+export type IngestFrontDoor = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => boolean;
 
 export function makeIngestFrontDoor(options: FrontDoorOptions): IngestFrontDoor {
   const { limiter } = options;
   const sources = new Map(options.sources.map((source) => [source.path, source]));
-  return (req, res) => {
+  return (req, res, expectsContinue) => {
     const source = sources.get(routePath(req.url ?? ''));
     if (source === undefined) return false;
     const started = process.hrtime.bigint();
@@ -49,7 +52,7 @@ export function makeIngestFrontDoor(options: FrontDoorOptions): IngestFrontDoor 
     else {
       const wait = limiter ? limiter.take(client) : 0;
       if (wait > 0) refuseUnread(req, exchange, new ApiError('rate_limited', undefined, wait));
-      else exchange.readBody();
+      else exchange.readBody(expectsContinue);
     }
     return true;
   };
