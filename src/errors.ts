@@ -30,6 +30,7 @@ export const ERRORS = {
   storage_unavailable: { status: 503, detail: 'Storage unavailable, retry later' },
   overloaded: { status: 503, detail: 'Too many requests waiting to be stored, retry later' },
   not_ready: { status: 503, detail: 'Not ready' },
+  shutting_down: { status: 503, detail: 'Server is shutting down, retry later' },
   internal_error: { status: 500, detail: 'Internal error' },
 } as const satisfies Record<string, { status: number; detail: string }>;
 
@@ -53,13 +54,5 @@ export class ApiError extends Error {
 
   body(): { detail: string; code: ErrorCode } {
     return { detail: this.detail, code: this.code };
-  }
-}
-
-/** Storage failed in a way a retry may fix (lock, lost connection, disk full). Maps to 503 + Retry-After. */
-export class StorageUnavailableError extends ApiError {
-  constructor(cause?: unknown) {
-    super('storage_unavailable');
-    this.cause = cause;
   }
 }

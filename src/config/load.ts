@@ -6,9 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
+import { ProviderOptionsError } from '../providers/configure.ts';
 import { getProvider, providerNames } from '../providers/index.ts';
-import type { Provider, SecretRef } from '../providers/types.ts';
+import type { Provider, SecretRef, Verifier } from '../providers/types.ts';
 import { fileSchema, type FileConfig, type FileDestination, type FileSource } from './file-schema.ts';
 import type { Config, DestinationConfig, SourceConfig } from './types.ts';
 
@@ -120,7 +120,7 @@ function readConfigFile(path: string, problems: string[]): FileConfig {
   return parsed.data;
 }
 
-export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: string): string[] {
+export function formatIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix: string): string[] {
   return issues.map((issue) => {
     const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
     return `${`${prefix}${path}`.replace(/^\./, '') || '(root)'}: ${issue.message}`;
@@ -146,6 +146,7 @@ function seedSource(env: NodeJS.ProcessEnv, toleranceSeconds: number, maxBodyByt
     toleranceSeconds,
     maxBodyBytes,
     options: {},
+    verifier: getProvider('stripe')!.configure({ secrets, toleranceSeconds }),
     retentionDeliveredDays: null,
     fromEnvironment: true,
   };
@@ -153,16 +154,7 @@ function seedSource(env: NodeJS.ProcessEnv, toleranceSeconds: number, maxBodyByt
 
 function buildSource(s: FileSource, at: string, env: NodeJS.ProcessEnv, problems: string[]): SourceConfig {
   const provider = getProvider(s.provider);
-  let options: Record<string, unknown> = s.options ?? {};
-  if (!provider) {
-    problems.push(`${at}.provider: unknown provider ${JSON.stringify(s.provider)} (known: ${providerNames.join(', ')})`);
-  } else if (provider.optionsSchema) {
-    const parsed = provider.optionsSchema.safeParse(options);
-    if (parsed.success) options = parsed.data;
-    else problems.push(...formatIssues(parsed.error.issues, `${at}.options`));
-  } else if (Object.keys(options).length > 0) {
-    problems.push(`${at}.options: provider ${s.provider} takes no options`);
-  }
+  if (!provider) problems.push(`${at}.provider: unknown provider ${JSON.stringify(s.provider)} (known: ${providerNames.join(', ')})`);
   const secrets = s.secrets.map((entry, i): SecretRef => {
     const where = `${at}.secrets[${i}]`;
     const spec = typeof entry === 'string' ? { value: entry } : entry;
@@ -172,17 +164,44 @@ function buildSource(s: FileSource, at: string, env: NodeJS.ProcessEnv, problems
     const expiresAt = 'expires_at' in spec && spec.expires_at ? Date.parse(spec.expires_at) : undefined;
     return { value, label: ('label' in spec && spec.label) || `#${i}`, ...(expiresAt !== undefined ? { expiresAt } : {}) };
   });
+  const toleranceSeconds = s.tolerance_seconds ?? 300;
+  const { verifier, options } = configureSource(provider, { secrets, toleranceSeconds, options: s.options }, `${at}.options`, problems);
   return {
     name: s.name,
     path: s.path ?? `/webhooks/${s.name}`,
     provider: s.provider,
     secrets,
-    toleranceSeconds: s.tolerance_seconds ?? 300,
+    toleranceSeconds,
     maxBodyBytes: s.max_body_bytes ?? DEFAULT_MAX_BODY,
     options,
+    verifier,
     retentionDeliveredDays: s.retention_delivered_days ?? null,
     fromEnvironment: false,
   };
+}
+
+/** Stands in for the verifier of a source whose configuration has problems (startup stops before it is used). */
+const UNCONFIGURED: Verifier = { verify: () => ({ ok: false, reason: 'secret_not_configured' }) };
+
+/**
+ * The provider configured for a source, once: configure() validates the options with the scheme's schema (a problem
+ * names its path). The options are also kept as written, for the CLI's signing (sign reads them itself).
+ */
+function configureSource(
+  provider: Provider | undefined,
+  settings: { secrets: SecretRef[]; toleranceSeconds: number; options: Record<string, unknown> | undefined },
+  at: string,
+  problems: string[],
+): { verifier: Verifier; options: Record<string, unknown> } {
+  const options = settings.options ?? {};
+  if (!provider) return { verifier: UNCONFIGURED, options };
+  try {
+    return { verifier: provider.configure(settings), options };
+  } catch (err) {
+    if (!(err instanceof ProviderOptionsError)) throw err;
+    problems.push(...formatIssues(err.issues, at));
+    return { verifier: UNCONFIGURED, options };
+  }
 }
 
 function buildDestination(d: FileDestination, at: string, sources: SourceConfig[], problems: string[]): DestinationConfig {

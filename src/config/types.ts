@@ -3,7 +3,7 @@
  * Vocabulary: a source is an inbound endpoint (path + provider scheme + secrets); a destination is where
  * stored events are delivered next.
  */
-import type { SecretRef } from '../providers/types.ts';
+import type { SecretRef, Verifier } from '../providers/types.ts';
 
 export interface SourceConfig {
   name: string;
@@ -12,8 +12,10 @@ export interface SourceConfig {
   secrets: SecretRef[];
   toleranceSeconds: number;
   maxBodyBytes: number;
-  /** Provider-specific options, already validated by the provider's optionsSchema. */
+  /** Provider-specific options as written (validated by the provider's configure); the CLI signs with them. */
   options: Record<string, unknown>;
+  /** The provider configured once for this source (options, secrets, tolerance): ingest only calls verify. */
+  verifier: Verifier;
   /** Delete delivered events older than this many days (null: keep). */
   retentionDeliveredDays: number | null;
   /** The seed's default source: its misconfiguration text names STRIPE_WEBHOOK_SECRET. */

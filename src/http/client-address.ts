@@ -65,7 +65,7 @@ export function isLoopback(address: string | undefined): boolean {
   return family !== 0 && LOOPBACK.check(normalized, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-function proxyList(entries: readonly string[]): BlockList {
+export function proxyList(entries: readonly string[]): BlockList {
   const list = new BlockList();
   for (const entry of entries) {
     const [address = '', bits] = entry.split('/');
@@ -76,13 +76,13 @@ function proxyList(entries: readonly string[]): BlockList {
   return list;
 }
 
-function isTrusted(list: BlockList, address: string): boolean {
+export function isTrusted(list: BlockList, address: string): boolean {
   const family = isIP(address);
   return family !== 0 && list.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 /** `::ffff:203.0.113.5` (an IPv4 client on a dual-stack socket) is 203.0.113.5, so both spellings share one bucket. */
-function normalize(address: string): string {
+export function normalize(address: string): string {
   if (address.startsWith('::ffff:') && isIP(address.slice(7)) === 4) return address.slice(7);
   return address.toLowerCase();
 }

@@ -1,11 +1,12 @@
 /**
  * Every error leaves as `{"detail","code"}` from the one table in src/errors.ts: 4xx for bad input,
- * 503 + Retry-After when storage cannot commit, 500 without a stack trace for our own bugs.
+ * 503 + Retry-After when storage cannot commit (a StorageUnavailableError), 500 without a stack trace for our own bugs.
  * Also: JSON 404 for unknown paths and JSON 405 (with Allow) for a known path with the wrong method.
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { ApiError, type ErrorCode } from '../errors.ts';
+import { StorageUnavailableError } from '../store/storage-error.ts';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
@@ -21,13 +22,19 @@ export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
   return reply.code(error.status).type('application/json').send(error.body());
 }
 
-/** The `{detail, code}` error any thrown value answers as (also used to count rejections by code). */
-export function toApiError(error: FastifyError): ApiError {
+/**
+ * The `{detail, code}` error any thrown value answers as, at every HTTP edge (Fastify's error handler and the
+ * ingest front door): storage errors are the store's own type and become 503 `storage_unavailable` here.
+ */
+export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
+  if (error instanceof StorageUnavailableError) return new ApiError('storage_unavailable');
+  const fastify = error as Partial<FastifyError> | null;
+  const mapped = fastify?.code ? FASTIFY_CODES[fastify.code] : undefined;
   if (mapped) return new ApiError(mapped);
   // Fastify's own 4xx (bad content-length, aborted body, ...): keep them 4xx with a generic code.
-  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) return new ApiError('bad_request');
+  const status = fastify?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return new ApiError('bad_request');
   return new ApiError('internal_error');
 }
 

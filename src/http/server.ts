@@ -1,4 +1,8 @@
-/** buildServer(): the Fastify app with every plugin registered. It never listens; callers do (or inject()). */
+/**
+ * buildServer(): one node:http server. Every request to a source path goes to the ingest front door
+ * (src/ingest/front-door.ts); Fastify, with every plugin registered, serves only the operator routes (admin API,
+ * dashboard, /events, /health, /ready, /metrics). It never listens; callers do (or inject(), operator routes only).
+ */
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { ApiError, type ErrorCode } from '../errors.ts';
@@ -8,10 +12,10 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config/types.ts';
 import type { CommitQueue } from '../ingest/commit-queue.ts';
 import { dashboardRoutes } from '../dashboard/routes.ts';
-import { makeFastIngest } from '../ingest/fast-path.ts';
+import { makeIngestFrontDoor } from '../ingest/front-door.ts';
 import { makeRateLimiter } from '../ingest/rate-limit.ts';
-import { ingestRoutes } from '../ingest/routes.ts';
 import { makeDeliveryRouter } from '../ingest/route-deliveries.ts';
+import { makeSignedUrl } from '../ingest/signed-url.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/types.ts';
 import { makeAdminGuard, warnAboutAdminAccess } from './admin-auth.ts';
@@ -35,16 +39,20 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const { config, store } = deps;
   const ingestDeps = { clock: deps.clock, queue: deps.queue, metrics: deps.metrics, router: makeDeliveryRouter(config.destinations), log: deps.logger };
   const { trustProxy } = config.server;
-  // The one answer to "who is the client" for the admin guard, the rate limiter and the logs, on both paths.
+  // The one answer to "who is the client" for the admin guard, the rate limiter and the logs.
   const clientAddress = makeClientAddress(trustProxy);
-  // One bucket per client, whichever path (fast or Fastify) a request takes.
   const limiter = config.ingest.rateLimit ? makeRateLimiter(config.ingest.rateLimit.perSecond, config.ingest.rateLimit.burst, deps.clock) : null;
   let closing = false;
-  // Behind a trusted proxy the URL a provider signed (Twilio, Square) has the proxy's scheme and host
-  // (X-Forwarded-Proto/-Host), which Fastify's request.protocol/host work out: such requests take the Fastify route.
-  const fastIngest = trustProxy.length > 0
-    ? () => false
-    : makeFastIngest({ deps: ingestDeps, sources: config.sources, limiter, clientAddress, maxHeaderCount: config.server.maxHeaderCount, nextRequestId, isClosing: () => closing });
+  const frontDoor = makeIngestFrontDoor({
+    deps: ingestDeps,
+    sources: config.sources,
+    limiter,
+    clientAddress,
+    signedUrl: makeSignedUrl(trustProxy),
+    maxHeaderCount: config.server.maxHeaderCount,
+    nextRequestId,
+    isClosing: () => closing,
+  });
   const app = Fastify({
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     // One ingest log line per request comes from the handler; Fastify's two per request would double the cost.
@@ -53,7 +61,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     genReqId: nextRequestId,
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true },
-    // Only for request.protocol and request.host (the signed URL, the admin Origin check). Who the client is
+    // Only for request.protocol and request.host (the admin Origin check). Who the client is
     // comes from clientAddress, never from Fastify's request.ip.
     trustProxy: trustProxy.length > 0 ? [...trustProxy] : false,
     // Slow clients are cut off (slowloris): headers and the whole request each have a deadline, checked every second.
@@ -65,9 +73,16 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
           connectionsCheckingInterval: 1000,
         },
         (req, res) => {
-          if (!fastIngest(req, res)) handler(req, res);
+          if (!frontDoor(req, res, false)) handler(req, res);
         },
-      ),
+      ).on('checkContinue', (req, res) => {
+        // Expect: 100-continue: the front door says "continue" only to a body it will read (not to one whose
+        // Content-Length is over the limit, nor to a refused request); operator routes always continue.
+        if (!frontDoor(req, res, true)) {
+          res.writeContinue();
+          handler(req, res);
+        }
+      }),
     clientErrorHandler: answerClientError,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
@@ -85,7 +100,6 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const adminGuard = makeAdminGuard(access);
   const { errorHandling, methodNotAllowed } = makeErrorHandling();
   app.register(errorHandling);
-  app.register(ingestRoutes, { sources: config.sources, limiter, clientAddress, deps: ingestDeps });
   app.register(publicRoutes, { store, adminGuard });
   app.register(adminRoutes, { prefix: '/admin/api', deps: { store, config, clock: deps.clock }, adminGuard });
   app.register(opsRoutes, { store, metrics: deps.metrics, adminGuard, allowUnsafeCommit: config.allowUnsafeCommit });

@@ -10,7 +10,7 @@ import { newId } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
 import { sha256Hex } from '../providers/crypto.ts';
 import { hashHex } from '../digest.ts';
-import type { Provider, SignedRequest } from '../providers/types.ts';
+import type { SignedRequest } from '../providers/types.ts';
 import type { NewEvent } from '../store/types.ts';
 import type { CommitQueue } from './commit-queue.ts';
 import type { DeliveryRouter } from './route-deliveries.ts';
@@ -35,18 +35,21 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /** Headers never stored: credentials and hop-by-hop framing. */
 const UNSTORED_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade']);
 
-/** Answers the request, or throws ApiError (4xx for bad input, 503 when storage cannot commit). */
-export async function handleWebhook(deps: IngestDeps, source: SourceConfig, provider: Provider, req: SignedRequest): Promise<IngestAnswer> {
+/**
+ * Answers the request, or throws: ApiError for bad input (4xx) or a full queue, StorageUnavailableError when
+ * storage cannot commit (the front door answers 503). `log`: the request's own logger.
+ */
+export async function handleWebhook(deps: IngestDeps, source: SourceConfig, req: SignedRequest, log: Log = deps.log): Promise<IngestAnswer> {
   const now = deps.clock.now();
-  if (source.secrets.length === 0) reject(deps, source, 'secret_not_configured');
-  const verdict = provider.verify(req, source.secrets, now, { ...source.options, toleranceSeconds: source.toleranceSeconds });
-  if (!verdict.ok) reject(deps, source, verdict.reason, verdict.detail);
+  if (source.secrets.length === 0) reject(log, source, 'secret_not_configured');
+  const verdict = source.verifier.verify(req, now);
+  if (!verdict.ok) reject(log, source, verdict.reason, verdict.detail);
   deps.metrics.secretMatches.inc({ source: source.name, secret: verdict.secretLabel });
   if (verdict.signedAt !== undefined) deps.metrics.timestampSkew.observe({ source: source.name }, now / 1000 - verdict.signedAt);
 
   // A lone surrogate cannot be stored as text (it would come back as U+FFFD, no longer what was signed).
   if (verdict.events.some((e) => LONE_SURROGATE.test(e.key) || LONE_SURROGATE.test(e.type))) {
-    reject(deps, source, 'invalid_payload', 'Event id or type is not well-formed Unicode (a lone surrogate)');
+    reject(log, source, 'invalid_payload', 'Event id or type is not well-formed Unicode (a lone surrogate)');
   }
   const headers = storedHeaders(req.headers);
   const events: NewEvent[] = verdict.events.map((e) => {
@@ -73,19 +76,19 @@ export async function handleWebhook(deps: IngestDeps, source: SourceConfig, prov
   outcomes.forEach((o, i) => {
     if (!o.inserted && o.conflict) {
       deps.metrics.ingestConflicts.inc({ source: source.name });
-      deps.log.warn({ source: source.name, eventKey: events[i]!.eventKey, eventId: o.id }, 'replay with a different payload than the stored event');
+      log.warn({ source: source.name, eventKey: events[i]!.eventKey, eventId: o.id }, 'replay with a different payload than the stored event');
     }
   });
   const outcome = events.length === 0 ? 'handshake' : accepted ? 'accepted' : 'replay';
   deps.metrics.ingestRequests.inc({ source: source.name, outcome });
-  deps.log.info({ source: source.name, eventKeys: events.map((e) => e.eventKey), outcome, secret: verdict.secretLabel }, 'ingest');
+  log.info({ source: source.name, eventKeys: events.map((e) => e.eventKey), outcome, secret: verdict.secretLabel }, 'ingest');
   if (verdict.reply) return verdict.reply;
   return { status: 200, contentType: 'application/json', body: accepted || events.length === 0 ? RECEIVED : REPLAY };
 }
 
-/** Counted by the route's onError hook (routes.ts), with every other refusal (429, 413, 503, ...). */
-function reject(deps: IngestDeps, source: SourceConfig, code: ErrorCode, detail?: string): never {
-  deps.log.info({ source: source.name, outcome: code }, 'ingest rejected');
+/** Counted by the front door (exchange.ts), with every other refusal (429, 413, 503, ...). */
+function reject(log: Log, source: SourceConfig, code: ErrorCode, detail?: string): never {
+  log.info({ source: source.name, outcome: code }, 'ingest rejected');
   // The seed's source keeps the seed's exact texts; others may say more.
   throw new ApiError(code, source.fromEnvironment ? undefined : detail);
 }

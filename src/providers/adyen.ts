@@ -12,6 +12,7 @@ import { bytesEqual, findSecretWhere, fromHex, hmac, parseBase64Digest } from '.
 import { contentDigest } from './content-digest.ts';
 import { epochSeconds, isObject, nonEmptyString, parseJsonObject, type JsonObject } from './json.ts';
 import { invalidSignature } from './rejections.ts';
+import { configureWith } from './configure.ts';
 import type { Provider, ProviderReply, Rejection, SignInput, SignedOutput, VerifiedEvent, VerifyResult } from './types.ts';
 
 const ACCEPTED: ProviderReply = { status: 200, contentType: 'text/plain', body: '[accepted]' };
@@ -100,7 +101,7 @@ export const adyen: Provider = {
     return fromHex(value)?.length ? null : 'is not an Adyen HMAC key (must be hex: an even number of 0-9, A-F digits)';
   },
 
-  verify(req, secrets, nowMs): VerifyResult {
+  configure: configureWith('adyen', null, (req, nowMs, { secrets }): VerifyResult => {
     const parsed = readItems(parseJsonObject(req.rawBody));
     if ('reason' in parsed) return { ok: false, reason: parsed.reason, detail: parsed.detail };
     const signed = readSignatures(parsed.items);
@@ -118,7 +119,7 @@ export const adyen: Provider = {
       events.push(event);
     }
     return { ok: true, secretLabel: label, events, reply: ACCEPTED };
-  },
+  }),
 
   /** Sets `additionalData.hmacSignature` on every item of the JSON body (the body is re-serialised). */
   sign({ body, secret }: SignInput): SignedOutput {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sign as octokitSign, verify as octokitVerify } from '@octokit/webhooks-methods';
 import { github as provider, parseGithubSignature } from './github.ts';
-import { NOW, OPTS, expectNeverVerifies, expectRotation, request } from './testkit.ts';
+import { NOW, OPTS, expectNeverVerifies, expectRotation, request, verifyWith } from './testkit.ts';
 import type { SecretRef } from './types.ts';
 
 const secret = "It's a Secret to Everybody";
@@ -17,7 +17,7 @@ describe('github provider', () => {
 
   it('accepts a signature from @octokit/webhooks-methods, and octokit accepts ours', async () => {
     const sig = await octokitSign(secret, body);
-    const result = provider.verify(request({ ...base, 'x-hub-signature-256': sig }, body), secrets, NOW, OPTS);
+    const result = verifyWith(provider, request({ ...base, 'x-hub-signature-256': sig }, body), secrets, NOW, OPTS);
     expect(result).toMatchObject({ ok: true, secretLabel: '#0', events: [{ key: base['x-github-delivery'], type: 'pull_request', createdAt: null }] });
     const ours = provider.sign({ body, secret, timestamp: 0 });
     expect(await octokitVerify(secret, ours.body.toString(), ours.headers['x-hub-signature-256']!)).toBe(true);
@@ -25,25 +25,25 @@ describe('github provider', () => {
 
   it('rejects a tampered body and a wrong secret', () => {
     const { headers } = provider.sign({ body, secret, timestamp: 0 });
-    expect(provider.verify(request(headers, body.replace('1', '2')), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
-    expect(provider.verify(request(headers, body), [{ value: 'other', label: '#0' }], NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(provider, request(headers, body.replace('1', '2')), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(provider, request(headers, body), [{ value: 'other', label: '#0' }], NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
   });
 
   it('answers a verified ping with pong and stores nothing; an unsigned ping is refused', () => {
     const { headers, body: raw } = provider.sign({ body: '{"zen":"Keep it simple."}', secret, timestamp: 0, event: 'ping' });
-    expect(provider.verify(request(headers, raw), secrets, NOW, OPTS)).toEqual({
+    expect(verifyWith(provider, request(headers, raw), secrets, NOW, OPTS)).toEqual({
       ok: true,
       secretLabel: '#0',
       events: [],
       reply: { status: 200, contentType: 'application/json', body: '{"status":"pong"}' },
     });
-    expect(provider.verify(request({ 'x-github-event': 'ping' }, raw), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'missing_signature' });
+    expect(verifyWith(provider, request({ 'x-github-event': 'ping' }, raw), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'missing_signature' });
   });
 
   it('falls back to a body hash key without a delivery header', () => {
     const { headers } = provider.sign({ body, secret, timestamp: 0 });
     const { 'x-github-delivery': _d, ...rest } = headers;
-    const result = provider.verify(request(rest, body), secrets, NOW, OPTS);
+    const result = verifyWith(provider, request(rest, body), secrets, NOW, OPTS);
     expect(result).toMatchObject({ ok: true, events: [{ key: expect.stringMatching(/^[0-9a-f]{64}$/) }] });
   });
 
@@ -52,9 +52,9 @@ describe('github provider', () => {
   });
 
   it('tells missing and malformed signatures apart', () => {
-    expect(provider.verify(request({}, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'missing_signature' });
+    expect(verifyWith(provider, request({}, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'missing_signature' });
     for (const h of ['sha1=abc', `sha256=${'z'.repeat(64)}`, `sha256=${'a'.repeat(63)}`, 'sha256=', `${'a'.repeat(64)}`]) {
-      expect(provider.verify(request({ 'x-hub-signature-256': h }, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'malformed_signature' });
+      expect(verifyWith(provider, request({ 'x-hub-signature-256': h }, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'malformed_signature' });
     }
   });
 

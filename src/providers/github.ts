@@ -9,6 +9,7 @@ import { contentDigest } from './content-digest.ts';
 import { findMatchingSecret, fromHex, hmac } from './crypto.ts';
 import { bodyHashKey, header, headerToken } from './request.ts';
 import { invalidSignature, malformedHeader, missingHeader } from './rejections.ts';
+import { configureWith } from './configure.ts';
 import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
 /** The digest bytes of `sha256=<64 hex>` (whitespace around it tolerated), else null. Never throws. */
@@ -23,7 +24,7 @@ const SIGNATURE = 'X-Hub-Signature-256';
 export const github: Provider = {
   name: 'github',
 
-  verify(req, secrets, nowMs): VerifyResult {
+  configure: configureWith('github', null, (req, nowMs, { secrets }): VerifyResult => {
     const value = header(req, SIGNATURE);
     if (value === null) return missingHeader(SIGNATURE);
     const digest = parseGithubSignature(value);
@@ -36,7 +37,7 @@ export const github: Provider = {
     }
     const key = headerToken(req, 'x-github-delivery') ?? bodyHashKey(req.rawBody);
     return { ok: true, secretLabel: label, events: [{ key, type, createdAt: null, contentDigest: contentDigest([req.rawBody], type) }] };
-  },
+  }),
 
   /** Extra input: `event` (default 'push') and `delivery` (default: a body-derived id, so signing stays deterministic). */
   sign(input: SignInput): SignedOutput {

@@ -10,6 +10,7 @@ import { findMatchingSecret, hmac, parseHexDigest } from './crypto.ts';
 import { epochSeconds, isObject, nonEmptyString, parseJsonObject } from './json.ts';
 import { header } from './request.ts';
 import { invalidSignature, malformedHeader, missingHeader } from './rejections.ts';
+import { configureWith } from './configure.ts';
 import type { Provider, SignInput, SignedOutput, VerifiedEvent, VerifyResult } from './types.ts';
 
 /** One VerifiedEvent per item, or null when the batch or any item is not the documented shape. */
@@ -34,7 +35,7 @@ const SIGNATURE = 'Webhook-Signature';
 export const gocardless: Provider = {
   name: 'gocardless',
 
-  verify(req, secrets, nowMs): VerifyResult {
+  configure: configureWith('gocardless', null, (req, nowMs, { secrets }): VerifyResult => {
     const value = header(req, SIGNATURE);
     if (value === null) return missingHeader(SIGNATURE);
     const digest = parseHexDigest(value, 32);
@@ -44,7 +45,7 @@ export const gocardless: Provider = {
     const events = readEvents(req.rawBody);
     if (!events) return { ok: false, reason: 'invalid_payload' };
     return { ok: true, secretLabel: label, events };
-  },
+  }),
 
   sign({ body, secret }: SignInput): SignedOutput {
     const bytes = Buffer.from(body);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHash, createHmac } from 'node:crypto';
 import { lemonsqueezy as provider } from './lemonsqueezy.ts';
-import { DIGEST, NOW, OPTS, expectNeverVerifies, expectRotation, request } from './testkit.ts';
+import { DIGEST, NOW, OPTS, expectNeverVerifies, expectRotation, request, verifyWith } from './testkit.ts';
 import type { SecretRef } from './types.ts';
 
 // No official Lemon Squeezy verifier is installed; the known answer is the documented hex HMAC-SHA256 of the
@@ -15,7 +15,7 @@ describe('lemonsqueezy provider', () => {
     const { headers } = provider.sign({ body, secret, timestamp: 0 });
     expect(headers['x-signature']).toBe(createHmac('sha256', secret).update(body).digest('hex'));
     expect(headers['x-event-name']).toBe('order_created');
-    const result = provider.verify(request({ ...headers, 'x-event-name': 'subscription_created' }, body), secrets, NOW, OPTS);
+    const result = verifyWith(provider, request({ ...headers, 'x-event-name': 'subscription_created' }, body), secrets, NOW, OPTS);
     expect(result).toEqual({
       ok: true,
       secretLabel: '#0',
@@ -25,15 +25,15 @@ describe('lemonsqueezy provider', () => {
 
   it('takes the type from meta.event_name without the header, else unknown', () => {
     const { headers } = provider.sign({ body, secret, timestamp: 0 });
-    expect(provider.verify(request({ 'x-signature': headers['x-signature']! }, body), secrets, NOW, OPTS)).toMatchObject({ events: [{ type: 'order_created' }] });
+    expect(verifyWith(provider, request({ 'x-signature': headers['x-signature']! }, body), secrets, NOW, OPTS)).toMatchObject({ events: [{ type: 'order_created' }] });
     const other = provider.sign({ body: '{}', secret, timestamp: 0 });
-    expect(provider.verify(request(other.headers, '{}'), secrets, NOW, OPTS)).toMatchObject({ events: [{ type: 'unknown' }] });
+    expect(verifyWith(provider, request(other.headers, '{}'), secrets, NOW, OPTS)).toMatchObject({ events: [{ type: 'unknown' }] });
   });
 
   it('rejects a tampered body and a wrong secret', () => {
     const { headers } = provider.sign({ body, secret, timestamp: 0 });
-    expect(provider.verify(request(headers, body.replace('"1"', '"2"')), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
-    expect(provider.verify(request(headers, body), [{ value: 'x', label: '#0' }], NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(provider, request(headers, body.replace('"1"', '"2"')), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(provider, request(headers, body), [{ value: 'x', label: '#0' }], NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
   });
 
   it('accepts any configured secret during rotation and refuses an expired one', () => {
@@ -41,8 +41,8 @@ describe('lemonsqueezy provider', () => {
   });
 
   it('tells missing and malformed signatures apart', () => {
-    expect(provider.verify(request({ 'x-signature': ' ' }, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'missing_signature' });
-    expect(provider.verify(request({ 'x-signature': 'sha256=abc' }, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'malformed_signature' });
+    expect(verifyWith(provider, request({ 'x-signature': ' ' }, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'missing_signature' });
+    expect(verifyWith(provider, request({ 'x-signature': 'sha256=abc' }, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'malformed_signature' });
   });
 
   it('never throws and never verifies on arbitrary headers (property)', () => {

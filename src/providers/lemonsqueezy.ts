@@ -8,6 +8,7 @@ import { findMatchingSecret, hmac, parseHexDigest } from './crypto.ts';
 import { isObject, nonEmptyString, parseJsonObject } from './json.ts';
 import { bodyHashKey, header, headerToken } from './request.ts';
 import { invalidSignature, malformedHeader, missingHeader } from './rejections.ts';
+import { configureWith } from './configure.ts';
 import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
 function bodyEventName(raw: Buffer): string | null {
@@ -20,7 +21,7 @@ const SIGNATURE = 'X-Signature';
 export const lemonsqueezy: Provider = {
   name: 'lemonsqueezy',
 
-  verify(req, secrets, nowMs): VerifyResult {
+  configure: configureWith('lemonsqueezy', null, (req, nowMs, { secrets }): VerifyResult => {
     const value = header(req, SIGNATURE);
     if (value === null) return missingHeader(SIGNATURE);
     const digest = parseHexDigest(value, 32);
@@ -29,7 +30,7 @@ export const lemonsqueezy: Provider = {
     if (label === null) return invalidSignature(SIGNATURE);
     const type = headerToken(req, 'x-event-name') ?? bodyEventName(req.rawBody) ?? 'unknown';
     return { ok: true, secretLabel: label, events: [{ key: bodyHashKey(req.rawBody), type, createdAt: null, contentDigest: contentDigest([req.rawBody], type) }] };
-  },
+  }),
 
   /** The `X-Event-Name` header comes from extra input `eventName`, else the body's `meta.event_name`. */
   sign(input: SignInput): SignedOutput {

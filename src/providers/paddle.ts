@@ -9,6 +9,7 @@ import { findMatchingSecret, hmac, parseHexDigest, parseUnixSeconds, withinToler
 import { epochSeconds, nonEmptyString, parseJsonObject } from './json.ts';
 import { header } from './request.ts';
 import { invalidSignature, malformedHeader, missingHeader, timestampOutOfTolerance } from './rejections.ts';
+import { configureWith } from './configure.ts';
 import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
 export interface PaddleSignatureHeader {
@@ -47,7 +48,7 @@ function signature(secret: string, timestamp: number, body: Buffer): Buffer {
 export const paddle: Provider = {
   name: 'paddle',
 
-  verify(req, secrets, nowMs, options): VerifyResult {
+  configure: configureWith('paddle', null, (req, nowMs, { secrets, toleranceSeconds }): VerifyResult => {
     const value = header(req, SIGNATURE);
     if (value === null) return missingHeader(SIGNATURE);
     const parsed = parsePaddleSignature(value);
@@ -55,14 +56,14 @@ export const paddle: Provider = {
     const t = parsed.timestamp;
     const label = findMatchingSecret(secrets, nowMs, (s) => signature(s.value, t, req.rawBody), parsed.h1);
     if (label === null) return invalidSignature(SIGNATURE);
-    if (!withinTolerance(t, nowMs, options.toleranceSeconds)) return timestampOutOfTolerance(SIGNATURE);
+    if (!withinTolerance(t, nowMs, toleranceSeconds)) return timestampOutOfTolerance(SIGNATURE);
     const body = parseJsonObject(req.rawBody);
     const key = nonEmptyString(body?.event_id);
     const type = nonEmptyString(body?.event_type);
     if (!body || !key || !type) return { ok: false, reason: 'invalid_payload' };
     const digest = contentDigest([`${t}:`, req.rawBody], type);
     return { ok: true, secretLabel: label, signedAt: t, events: [{ key, type, createdAt: epochSeconds(body.occurred_at) ?? t, contentDigest: digest }] };
-  },
+  }),
 
   sign({ body, secret, timestamp }: SignInput): SignedOutput {
     const bytes = Buffer.from(body);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import Razorpay from 'razorpay';
 import { razorpay as provider } from './razorpay.ts';
-import { DIGEST, NOW, OPTS, expectNeverVerifies, expectRotation, request } from './testkit.ts';
+import { DIGEST, NOW, OPTS, expectNeverVerifies, expectRotation, request, verifyWith } from './testkit.ts';
 import type { SecretRef } from './types.ts';
 
 const secret = 'razorpay_webhook_secret';
@@ -12,25 +12,25 @@ describe('razorpay provider', () => {
   it('agrees with Razorpay.validateWebhookSignature both ways', () => {
     const ours = provider.sign({ body, secret, timestamp: 0, eventId: 'Ev_1' });
     expect(Razorpay.validateWebhookSignature(body, ours.headers['x-razorpay-signature']!, secret)).toBe(true);
-    const result = provider.verify(request(ours.headers, body), secrets, NOW, OPTS);
+    const result = verifyWith(provider, request(ours.headers, body), secrets, NOW, OPTS);
     expect(result).toEqual({ ok: true, secretLabel: '#0', events: [{ key: 'Ev_1', type: 'payment.captured', createdAt: 1567674606, contentDigest: DIGEST }] });
     expect(Razorpay.validateWebhookSignature(`${body} `, ours.headers['x-razorpay-signature']!, secret)).toBe(false);
   });
 
   it('rejects a tampered body and a wrong secret; requires a JSON body with an event', () => {
     const { headers } = provider.sign({ body, secret, timestamp: 0 });
-    expect(provider.verify(request(headers, body.replace('captured', 'failed')), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
-    expect(provider.verify(request(headers, body), [{ value: 'x', label: '#0' }], NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(provider, request(headers, body.replace('captured', 'failed')), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(provider, request(headers, body), [{ value: 'x', label: '#0' }], NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
     for (const raw of ['not json', '[]', '{"event":""}', '{"entity":"event"}']) {
       const signed = provider.sign({ body: raw, secret, timestamp: 0 });
-      expect(provider.verify(request(signed.headers, raw), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_payload' });
+      expect(verifyWith(provider, request(signed.headers, raw), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_payload' });
     }
   });
 
   it('falls back to a body hash key without an event id header', () => {
     const { headers } = provider.sign({ body, secret, timestamp: 0 });
     const { 'x-razorpay-event-id': _e, ...rest } = headers;
-    expect(provider.verify(request(rest, body), secrets, NOW, OPTS)).toMatchObject({ events: [{ key: expect.stringMatching(/^[0-9a-f]{64}$/) }] });
+    expect(verifyWith(provider, request(rest, body), secrets, NOW, OPTS)).toMatchObject({ events: [{ key: expect.stringMatching(/^[0-9a-f]{64}$/) }] });
   });
 
   it('accepts any configured secret during rotation and refuses an expired one', () => {
@@ -38,9 +38,9 @@ describe('razorpay provider', () => {
   });
 
   it('tells missing and malformed signatures apart', () => {
-    expect(provider.verify(request({}, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'missing_signature' });
+    expect(verifyWith(provider, request({}, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'missing_signature' });
     for (const h of ['abc', 'g'.repeat(64), 'a'.repeat(65)]) {
-      expect(provider.verify(request({ 'x-razorpay-signature': h }, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'malformed_signature' });
+      expect(verifyWith(provider, request({ 'x-razorpay-signature': h }, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'malformed_signature' });
     }
   });
 

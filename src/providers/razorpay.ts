@@ -9,6 +9,7 @@ import { findMatchingSecret, hmac, parseHexDigest } from './crypto.ts';
 import { epochSeconds, nonEmptyString, parseJsonObject } from './json.ts';
 import { bodyHashKey, header, headerToken } from './request.ts';
 import { invalidSignature, malformedHeader, missingHeader } from './rejections.ts';
+import { configureWith } from './configure.ts';
 import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
 const SIGNATURE = 'X-Razorpay-Signature';
@@ -16,7 +17,7 @@ const SIGNATURE = 'X-Razorpay-Signature';
 export const razorpay: Provider = {
   name: 'razorpay',
 
-  verify(req, secrets, nowMs): VerifyResult {
+  configure: configureWith('razorpay', null, (req, nowMs, { secrets }): VerifyResult => {
     const value = header(req, SIGNATURE);
     if (value === null) return missingHeader(SIGNATURE);
     const digest = parseHexDigest(value, 32);
@@ -28,7 +29,7 @@ export const razorpay: Provider = {
     if (!body || !type) return { ok: false, reason: 'invalid_payload' };
     const key = headerToken(req, 'x-razorpay-event-id') ?? bodyHashKey(req.rawBody);
     return { ok: true, secretLabel: label, events: [{ key, type, createdAt: epochSeconds(body.created_at), contentDigest: contentDigest([req.rawBody], type) }] };
-  },
+  }),
 
   /** Extra input: `eventId` (default: body-derived). */
   sign(input: SignInput): SignedOutput {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { shopify as provider } from './shopify.ts';
-import { DIGEST, NOW, OPTS, T, expectNeverVerifies, expectRotation, request } from './testkit.ts';
+import { DIGEST, NOW, OPTS, T, expectNeverVerifies, expectRotation, request, verifyWith } from './testkit.ts';
 import type { SecretRef } from './types.ts';
 
 // Shopify ships no Node verifier of its own in our dev dependencies; the known answer is computed with plain
@@ -15,23 +15,23 @@ describe('shopify provider', () => {
     const { headers } = provider.sign({ body, secret, timestamp: T, topic: 'orders/create', webhookId: 'b54557e4' });
     expect(headers['x-shopify-hmac-sha256']).toBe(createHmac('sha256', secret).update(body).digest('base64'));
     expect(headers['x-shopify-triggered-at']).toBe('2023-11-14T22:13:20.000Z');
-    const result = provider.verify(request(headers, body), secrets, NOW, OPTS);
+    const result = verifyWith(provider, request(headers, body), secrets, NOW, OPTS);
     expect(result).toEqual({ ok: true, secretLabel: '#0', events: [{ key: 'b54557e4', type: 'orders/create', createdAt: T, contentDigest: DIGEST }] });
   });
 
   it('keys by webhook id, then event id, then body hash', () => {
     const { headers } = provider.sign({ body, secret, timestamp: T });
     const { 'x-shopify-webhook-id': _w, ...noWebhookId } = headers;
-    expect(provider.verify(request({ ...noWebhookId, 'x-shopify-event-id': 'ev_9' }, body), secrets, NOW, OPTS)).toMatchObject({ events: [{ key: 'ev_9' }] });
-    expect(provider.verify(request(noWebhookId, body), secrets, NOW, OPTS)).toMatchObject({ events: [{ key: expect.stringMatching(/^[0-9a-f]{64}$/) }] });
+    expect(verifyWith(provider, request({ ...noWebhookId, 'x-shopify-event-id': 'ev_9' }, body), secrets, NOW, OPTS)).toMatchObject({ events: [{ key: 'ev_9' }] });
+    expect(verifyWith(provider, request(noWebhookId, body), secrets, NOW, OPTS)).toMatchObject({ events: [{ key: expect.stringMatching(/^[0-9a-f]{64}$/) }] });
   });
 
   it('verifies any bytes (Shopify can send XML) and rejects tampering and a wrong secret', () => {
     const xml = '<?xml version="1.0"?><order><id>1</id></order>';
     const signed = provider.sign({ body: xml, secret, timestamp: T });
-    expect(provider.verify(request(signed.headers, xml), secrets, NOW, OPTS)).toMatchObject({ ok: true });
-    expect(provider.verify(request(signed.headers, `${xml} `), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
-    expect(provider.verify(request(signed.headers, xml), [{ value: 'x', label: '#0' }], NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(provider, request(signed.headers, xml), secrets, NOW, OPTS)).toMatchObject({ ok: true });
+    expect(verifyWith(provider, request(signed.headers, `${xml} `), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(provider, request(signed.headers, xml), [{ value: 'x', label: '#0' }], NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
   });
 
   it('accepts any configured secret during rotation and refuses an expired one', () => {
@@ -39,9 +39,9 @@ describe('shopify provider', () => {
   });
 
   it('tells missing and malformed signatures apart', () => {
-    expect(provider.verify(request({}, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'missing_signature' });
+    expect(verifyWith(provider, request({}, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'missing_signature' });
     for (const h of ['abc', '!!!!', 'a'.repeat(44), Buffer.alloc(20).toString('base64')]) {
-      expect(provider.verify(request({ 'x-shopify-hmac-sha256': h }, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'malformed_signature' });
+      expect(verifyWith(provider, request({ 'x-shopify-hmac-sha256': h }, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'malformed_signature' });
     }
   });
 

@@ -10,6 +10,7 @@ import { findMatchingSecret, hmac, parseBase64Digest } from './crypto.ts';
 import { epochSeconds } from './json.ts';
 import { bodyHashKey, header, headerToken } from './request.ts';
 import { invalidSignature, malformedHeader, missingHeader } from './rejections.ts';
+import { configureWith } from './configure.ts';
 import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
 const SIGNATURE = 'X-Shopify-Hmac-Sha256';
@@ -17,7 +18,7 @@ const SIGNATURE = 'X-Shopify-Hmac-Sha256';
 export const shopify: Provider = {
   name: 'shopify',
 
-  verify(req, secrets, nowMs): VerifyResult {
+  configure: configureWith('shopify', null, (req, nowMs, { secrets }): VerifyResult => {
     const value = header(req, SIGNATURE);
     if (value === null) return missingHeader(SIGNATURE);
     const digest = parseBase64Digest(value, 32);
@@ -28,7 +29,7 @@ export const shopify: Provider = {
     const type = headerToken(req, 'x-shopify-topic') ?? 'unknown';
     const createdAt = epochSeconds(req.headers['x-shopify-triggered-at']?.trim());
     return { ok: true, secretLabel: label, events: [{ key, type, createdAt, contentDigest: contentDigest([req.rawBody], type) }] };
-  },
+  }),
 
   /** Extra input: `topic` (default 'orders/create') and `webhookId` (default: body-derived). */
   sign(input: SignInput): SignedOutput {

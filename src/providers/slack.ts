@@ -14,6 +14,7 @@ import { findMatchingSecret, hmac, parseHexDigest, parseUnixSeconds, withinToler
 import { decodeUtf8, epochSeconds, isObject, nonEmptyString, parseJsonObject, type JsonObject } from './json.ts';
 import { bodyHashKey, header } from './request.ts';
 import { invalidSignature, malformedHeader, missingHeader, timestampOutOfTolerance } from './rejections.ts';
+import { configureWith } from './configure.ts';
 import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
 /** The digest bytes of `v0=<64 hex>`, else null. Never throws. */
@@ -52,7 +53,7 @@ function formType(form: URLSearchParams): string | null {
 export const slack: Provider = {
   name: 'slack',
 
-  verify(req, secrets, nowMs, options): VerifyResult {
+  configure: configureWith('slack', null, (req, nowMs, { secrets, toleranceSeconds }): VerifyResult => {
     const value = header(req, SIGNATURE);
     if (value === null) return missingHeader(SIGNATURE);
     const digest = parseSlackSignature(value);
@@ -63,7 +64,7 @@ export const slack: Provider = {
     if (t === null) return malformedHeader(TIMESTAMP);
     const label = findMatchingSecret(secrets, nowMs, (s) => signature(s.value, t, req.rawBody), [digest]);
     if (label === null) return invalidSignature(SIGNATURE);
-    if (!withinTolerance(t, nowMs, options.toleranceSeconds)) return timestampOutOfTolerance(TIMESTAMP);
+    if (!withinTolerance(t, nowMs, toleranceSeconds)) return timestampOutOfTolerance(TIMESTAMP);
 
     const digestOf = (type: string) => contentDigest([`v0:${t}:`, req.rawBody], type);
     const body = readBody(req.rawBody);
@@ -89,7 +90,7 @@ export const slack: Provider = {
     const type = nonEmptyString(event?.type) ?? nonEmptyString(json.type) ?? 'unknown';
     const key = nonEmptyString(json.event_id) ?? bodyHashKey(req.rawBody);
     return { ok: true, secretLabel: label, signedAt: t, events: [{ key, type, createdAt: epochSeconds(json.event_time) ?? t, contentDigest: digestOf(type) }] };
-  },
+  }),
 
   sign({ body, secret, timestamp }: SignInput): SignedOutput {
     const bytes = Buffer.from(body);

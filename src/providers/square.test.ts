@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WebhooksHelper } from 'square';
 import { square as provider } from './square.ts';
-import { DIGEST, NOW, OPTS, expectNeverVerifies, expectRotation, request } from './testkit.ts';
+import { DIGEST, NOW, OPTS, expectNeverVerifies, expectRotation, request, verifyWith } from './testkit.ts';
 import type { SecretRef } from './types.ts';
 
 // The test vector of Square's own SDK tests (WebhooksHelper), reproduced here and by the SDK below.
@@ -16,7 +16,7 @@ const opts = { ...OPTS, notification_url: url };
 describe('square provider', () => {
   it('matches the SDK test vector and verifies it', () => {
     expect(provider.sign({ body, secret, timestamp: 0, url }).headers['x-square-hmacsha256-signature']).toBe(expected);
-    expect(provider.verify(request({ 'x-square-hmacsha256-signature': expected }, body), secrets, NOW, opts)).toEqual({
+    expect(verifyWith(provider, request({ 'x-square-hmacsha256-signature': expected }, body), secrets, NOW, opts)).toEqual({
       ok: true,
       secretLabel: '#0',
       events: [{ key: 'ac3ac95b-f97d-458c-a6e6-18981597e05f', type: 'webhooks.test_notification', createdAt: 1657744259, contentDigest: DIGEST }],
@@ -29,25 +29,25 @@ describe('square provider', () => {
     const sig = ours.headers['x-square-hmacsha256-signature']!;
     expect(await WebhooksHelper.verifySignature({ requestBody: other, signatureHeader: sig, signatureKey: secret, notificationUrl: url })).toBe(true);
     expect(await WebhooksHelper.verifySignature({ requestBody: other, signatureHeader: sig, signatureKey: secret, notificationUrl: `${url}/x` })).toBe(false);
-    expect(provider.verify(request(ours.headers, other), secrets, NOW, opts)).toMatchObject({ ok: true, events: [{ key: 'e1', createdAt: 1704067200 }] });
+    expect(verifyWith(provider, request(ours.headers, other), secrets, NOW, opts)).toMatchObject({ ok: true, events: [{ key: 'e1', createdAt: 1704067200 }] });
   });
 
   it('validates its options: notification_url is a required URL', () => {
     expect(provider.optionsSchema!.safeParse({ notification_url: url }).success).toBe(true);
     expect(provider.optionsSchema!.safeParse({}).success).toBe(false);
     expect(provider.optionsSchema!.safeParse({ notification_url: 'not a url' }).success).toBe(false);
-    // Config validation should have stopped startup; verify still refuses rather than throwing.
-    expect(provider.verify(request({ 'x-square-hmacsha256-signature': expected }, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'secret_not_configured' });
+    // configure() refuses it at startup, naming the option: no verifier exists without the URL.
+    expect(() => provider.configure({ secrets, toleranceSeconds: 300 })).toThrow(/notification_url/);
   });
 
   it('rejects a tampered body, another URL and a wrong secret; requires event_id and type', () => {
     const h = { 'x-square-hmacsha256-signature': expected };
-    expect(provider.verify(request(h, body.replace('MLEF', 'XLEF')), secrets, NOW, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
-    expect(provider.verify(request(h, body), secrets, NOW, { ...opts, notification_url: `${url}?a=1` })).toMatchObject({ ok: false, reason: 'invalid_signature' });
-    expect(provider.verify(request(h, body), [{ value: 'x', label: '#0' }], NOW, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(provider, request(h, body.replace('MLEF', 'XLEF')), secrets, NOW, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(provider, request(h, body), secrets, NOW, { ...opts, notification_url: `${url}?a=1` })).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(provider, request(h, body), [{ value: 'x', label: '#0' }], NOW, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
     for (const raw of ['nope', '{"type":"x"}', '{"event_id":"e"}']) {
       const signed = provider.sign({ body: raw, secret, timestamp: 0, url });
-      expect(provider.verify(request(signed.headers, raw), secrets, NOW, opts)).toMatchObject({ ok: false, reason: 'invalid_payload' });
+      expect(verifyWith(provider, request(signed.headers, raw), secrets, NOW, opts)).toMatchObject({ ok: false, reason: 'invalid_payload' });
     }
   });
 
@@ -56,8 +56,8 @@ describe('square provider', () => {
   });
 
   it('tells missing and malformed signatures apart', () => {
-    expect(provider.verify(request({}, body), secrets, NOW, opts)).toMatchObject({ ok: false, reason: 'missing_signature' });
-    expect(provider.verify(request({ 'x-square-hmacsha256-signature': 'abc' }, body), secrets, NOW, opts)).toMatchObject({ ok: false, reason: 'malformed_signature' });
+    expect(verifyWith(provider, request({}, body), secrets, NOW, opts)).toMatchObject({ ok: false, reason: 'missing_signature' });
+    expect(verifyWith(provider, request({ 'x-square-hmacsha256-signature': 'abc' }, body), secrets, NOW, opts)).toMatchObject({ ok: false, reason: 'malformed_signature' });
   });
 
   it('never throws and never verifies on arbitrary headers (property)', () => {

@@ -11,6 +11,7 @@ import { findMatchingSecret, hmac, parseBase64Digest } from './crypto.ts';
 import { epochSeconds, nonEmptyString, parseJsonObject } from './json.ts';
 import { header } from './request.ts';
 import { invalidSignature, malformedHeader, missingHeader } from './rejections.ts';
+import { configureWith } from './configure.ts';
 import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
 export const squareOptions = z.object({
@@ -28,11 +29,8 @@ export const square: Provider = {
   name: 'square',
   optionsSchema: squareOptions,
 
-  verify(req, secrets, nowMs, options): VerifyResult {
+  configure: configureWith('square', squareOptions, (req, nowMs, { secrets, options }): VerifyResult => {
     const url = options.notification_url;
-    if (typeof url !== 'string' || url === '') {
-      return { ok: false, reason: 'secret_not_configured', detail: 'Server misconfigured: square needs the notification_url option' };
-    }
     const value = header(req, SIGNATURE);
     if (value === null) return missingHeader(SIGNATURE);
     const digest = parseBase64Digest(value, 32);
@@ -44,7 +42,7 @@ export const square: Provider = {
     const type = nonEmptyString(body?.type);
     if (!body || !key || !type) return { ok: false, reason: 'invalid_payload' };
     return { ok: true, secretLabel: label, events: [{ key, type, createdAt: epochSeconds(body.created_at), contentDigest: contentDigest([url, req.rawBody], type) }] };
-  },
+  }),
 
   /** The signed URL is `input.url`, else extra input `notification_url`. */
   sign(input: SignInput): SignedOutput {

@@ -15,6 +15,7 @@ import { contentDigest } from './content-digest.ts';
 import { nonEmptyString, parseJsonObject } from './json.ts';
 import { header } from './request.ts';
 import { invalidSignature, malformedHeader, missingHeader, timestampOutOfTolerance } from './rejections.ts';
+import { configureWith } from './configure.ts';
 import type { Provider, SignInput, SignedOutput, SignedRequest, VerifyResult } from './types.ts';
 
 // DER headers that turn raw Ed25519 key bytes into the PKCS#8 / SPKI documents node:crypto imports.
@@ -117,7 +118,7 @@ export const standardWebhooks: Provider = {
     return hmacKey(value) ? null : 'is not a Standard Webhooks secret (whsec_ followed by a non-empty base64 key, or whsk_/whpk_ and an Ed25519 key)';
   },
 
-  verify(req, secrets, nowMs, options): VerifyResult {
+  configure: configureWith('standard-webhooks', null, (req, nowMs, { secrets, toleranceSeconds }): VerifyResult => {
     const h = readHeaders(req);
     const [idName, timestampName, signatureName] = [`${h.prefix}id`, `${h.prefix}timestamp`, `${h.prefix}signature`];
     if (h.signature === null) return missingHeader(signatureName);
@@ -139,10 +140,10 @@ export const standardWebhooks: Provider = {
       return pub !== null && sigs.v1a.some((sig) => safeEdVerify(content, pub, sig));
     });
     if (label === null) return invalidSignature(signatureName);
-    if (!withinTolerance(t, nowMs, options.toleranceSeconds)) return timestampOutOfTolerance(timestampName);
+    if (!withinTolerance(t, nowMs, toleranceSeconds)) return timestampOutOfTolerance(timestampName);
     const type = nonEmptyString(parseJsonObject(req.rawBody)?.type) ?? 'unknown';
     return { ok: true, secretLabel: label, signedAt: t, events: [{ key: h.id, type, createdAt: t, contentDigest: contentDigest([content], type) }] };
-  },
+  }),
 
   /**
    * `whsec_`/bare secrets produce `v1,`; `whsk_` secrets produce `v1a,`. Extra input `msgId`; without it the id

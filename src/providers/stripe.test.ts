@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import Stripe from 'stripe';
 import { stripe, parseStripeSignature } from './stripe.ts';
 import type { SecretRef } from './types.ts';
+import { verifyWith } from './testkit.ts';
 
 const secret = 'whsec_test_secret';
 const secrets: SecretRef[] = [{ value: secret, label: '#0' }];
@@ -19,7 +20,7 @@ describe('stripe provider', () => {
   it('accepts a signature made by the official stripe library, and stripe accepts ours', () => {
     const official = new Stripe('sk_test_x');
     const header = official.webhooks.generateTestHeaderString({ payload: body, secret, timestamp: t });
-    const result = stripe.verify(request({ 'stripe-signature': header }), secrets, now, opts);
+    const result = verifyWith(stripe, request({ 'stripe-signature': header }), secrets, now, opts);
     expect(result).toMatchObject({ ok: true, secretLabel: '#0', events: [{ key: 'evt_1', type: 'charge.succeeded', createdAt: t }] });
 
     const ours = stripe.sign({ body, secret, timestamp: Math.floor(Date.now() / 1000) });
@@ -29,11 +30,11 @@ describe('stripe provider', () => {
 
   it('rejects a tampered body, a wrong secret, stale and future timestamps', () => {
     const { headers } = stripe.sign({ body, secret, timestamp: t });
-    expect(stripe.verify(request(headers, body.replace('evt_1', 'evt_2')), secrets, now, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
-    expect(stripe.verify(request(headers), [{ value: 'whsec_other', label: '#0' }], now, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
-    expect(stripe.verify(request(headers), secrets, now + 301_000, opts)).toMatchObject({ ok: false, reason: 'timestamp_out_of_tolerance' });
-    expect(stripe.verify(request(headers), secrets, now - 301_000, opts)).toMatchObject({ ok: false, reason: 'timestamp_out_of_tolerance' });
-    expect(stripe.verify(request(headers), secrets, now + 300_000, opts)).toMatchObject({ ok: true });
+    expect(verifyWith(stripe, request(headers, body.replace('evt_1', 'evt_2')), secrets, now, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(stripe, request(headers), [{ value: 'whsec_other', label: '#0' }], now, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(stripe, request(headers), secrets, now + 301_000, opts)).toMatchObject({ ok: false, reason: 'timestamp_out_of_tolerance' });
+    expect(verifyWith(stripe, request(headers), secrets, now - 301_000, opts)).toMatchObject({ ok: false, reason: 'timestamp_out_of_tolerance' });
+    expect(verifyWith(stripe, request(headers), secrets, now + 300_000, opts)).toMatchObject({ ok: true });
   });
 
   it('accepts any configured secret during rotation and refuses an expired one', () => {
@@ -42,16 +43,16 @@ describe('stripe provider', () => {
       { value: secret, label: 'old', expiresAt: now + 1000 },
     ];
     const { headers } = stripe.sign({ body, secret, timestamp: t });
-    expect(stripe.verify(request(headers), rotated, now, opts)).toMatchObject({ ok: true, secretLabel: 'old' });
-    expect(stripe.verify(request(headers), rotated, now + 1001, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(stripe, request(headers), rotated, now, opts)).toMatchObject({ ok: true, secretLabel: 'old' });
+    expect(verifyWith(stripe, request(headers), rotated, now + 1001, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
     const fresh = stripe.sign({ body, secret: 'whsec_new', timestamp: t });
-    expect(stripe.verify(request(fresh.headers), rotated, now, opts)).toMatchObject({ ok: true, secretLabel: 'new' });
+    expect(verifyWith(stripe, request(fresh.headers), rotated, now, opts)).toMatchObject({ ok: true, secretLabel: 'new' });
   });
 
   it('matches any of several v1 values and tolerates whitespace and other schemes', () => {
     const good = stripe.sign({ body, secret, timestamp: t }).headers['stripe-signature']!.split('v1=')[1]!;
     const header = ` t = ${t} , v0=abc, v1=${'0'.repeat(64)},  v1 = ${good} `;
-    expect(stripe.verify(request({ 'stripe-signature': header }), secrets, now, opts)).toMatchObject({ ok: true });
+    expect(verifyWith(stripe, request({ 'stripe-signature': header }), secrets, now, opts)).toMatchObject({ ok: true });
   });
 
   it('refuses a v1 signature written in upper-case hex, as the official library does', () => {
@@ -61,31 +62,31 @@ describe('stripe provider', () => {
     expect(upper).not.toBe(ours);
     expect(() => official.webhooks.constructEvent(body, upper, secret, 300, undefined, t)).toThrow(/No signatures found matching/);
     expect(official.webhooks.constructEvent(body, ours, secret, 300, undefined, t).id).toBe('evt_1');
-    expect(stripe.verify(request({ 'stripe-signature': upper }), secrets, now, opts)).toEqual({ ok: false, reason: 'invalid_signature', detail: 'Invalid signature', header: 'Stripe-Signature' });
+    expect(verifyWith(stripe, request({ 'stripe-signature': upper }), secrets, now, opts)).toEqual({ ok: false, reason: 'invalid_signature', detail: 'Invalid signature', header: 'Stripe-Signature' });
     // One upper-case letter is enough to refuse; beside the correct lower-case v1 it changes nothing.
     const hex = ours.split('v1=')[1]!;
     const letter = hex.search(/[a-f]/);
     const mixed = `t=${t},v1=${hex.slice(0, letter)}${hex[letter]!.toUpperCase()}${hex.slice(letter + 1)}`;
     expect(() => official.webhooks.constructEvent(body, mixed, secret, 300, undefined, t)).toThrow(/No signatures found matching/);
-    expect(stripe.verify(request({ 'stripe-signature': mixed }), secrets, now, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(stripe, request({ 'stripe-signature': mixed }), secrets, now, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
     expect(official.webhooks.constructEvent(body, `${upper},v1=${hex}`, secret, 300, undefined, t).id).toBe('evt_1');
-    expect(stripe.verify(request({ 'stripe-signature': `${upper},v1=${hex}` }), secrets, now, opts)).toMatchObject({ ok: true });
+    expect(verifyWith(stripe, request({ 'stripe-signature': `${upper},v1=${hex}` }), secrets, now, opts)).toMatchObject({ ok: true });
   });
 
   it('answers with the seed\'s exact texts whatever the source', () => {
     const seed = { ok: false, detail: 'Invalid signature', header: 'Stripe-Signature' };
-    expect(stripe.verify(request({}), secrets, now, opts)).toEqual({ ok: false, reason: 'missing_signature', detail: 'Missing encoded Stripe-Signature header', header: 'Stripe-Signature' });
-    expect(stripe.verify(request({ 'stripe-signature': 'v1=abc' }), secrets, now, opts)).toEqual({ ...seed, reason: 'malformed_signature' });
+    expect(verifyWith(stripe, request({}), secrets, now, opts)).toEqual({ ok: false, reason: 'missing_signature', detail: 'Missing encoded Stripe-Signature header', header: 'Stripe-Signature' });
+    expect(verifyWith(stripe, request({ 'stripe-signature': 'v1=abc' }), secrets, now, opts)).toEqual({ ...seed, reason: 'malformed_signature' });
     const { headers } = stripe.sign({ body, secret, timestamp: t });
-    expect(stripe.verify(request(headers), secrets, now + 301_000, opts)).toEqual({ ...seed, reason: 'timestamp_out_of_tolerance' });
-    expect(stripe.verify(request(headers, `${body} `), secrets, now, opts)).toEqual({ ...seed, reason: 'invalid_signature' });
+    expect(verifyWith(stripe, request(headers), secrets, now + 301_000, opts)).toEqual({ ...seed, reason: 'timestamp_out_of_tolerance' });
+    expect(verifyWith(stripe, request(headers, `${body} `), secrets, now, opts)).toEqual({ ...seed, reason: 'invalid_signature' });
   });
 
   it('tells missing, malformed and schema failures apart', () => {
-    expect(stripe.verify(request({}), secrets, now, opts)).toMatchObject({ ok: false, reason: 'missing_signature' });
-    expect(stripe.verify(request({ 'stripe-signature': '  ' }), secrets, now, opts)).toMatchObject({ ok: false, reason: 'missing_signature' });
+    expect(verifyWith(stripe, request({}), secrets, now, opts)).toMatchObject({ ok: false, reason: 'missing_signature' });
+    expect(verifyWith(stripe, request({ 'stripe-signature': '  ' }), secrets, now, opts)).toMatchObject({ ok: false, reason: 'missing_signature' });
     for (const h of [`t=${t}`, 'v1=abc', `t=-${t},v1=${'a'.repeat(64)}`, `t=1e9,v1=${'a'.repeat(64)}`, `t=${t},v1=é${'a'.repeat(63)}`]) {
-      expect(stripe.verify(request({ 'stripe-signature': h }), secrets, now, opts).ok).toBe(false);
+      expect(verifyWith(stripe, request({ 'stripe-signature': h }), secrets, now, opts).ok).toBe(false);
     }
     const bad = [
       'not json',
@@ -98,7 +99,7 @@ describe('stripe provider', () => {
     ];
     for (const raw of bad) {
       const signed = stripe.sign({ body: raw, secret, timestamp: t });
-      expect(stripe.verify(request(signed.headers, signed.body), secrets, now, opts)).toMatchObject({ ok: false, reason: 'invalid_payload' });
+      expect(verifyWith(stripe, request(signed.headers, signed.body), secrets, now, opts)).toMatchObject({ ok: false, reason: 'invalid_payload' });
     }
   });
 
@@ -134,7 +135,7 @@ describe('stripe provider', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), fc.uint8Array({ maxLength: 64 }), (header, raw) => {
         parseStripeSignature(header);
-        const result = stripe.verify(request({ 'stripe-signature': header }, Buffer.from(raw)), secrets, now, opts);
+        const result = verifyWith(stripe, request({ 'stripe-signature': header }, Buffer.from(raw)), secrets, now, opts);
         expect(result.ok).toBe(false);
       }),
       { numRuns: 2000 },

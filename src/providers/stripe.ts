@@ -8,6 +8,7 @@ import { contentDigest } from './content-digest.ts';
 import { findMatchingSecret, parseUnixSeconds, textEqual, withinTolerance } from './crypto.ts';
 import { hmacHex } from '../digest.ts';
 import { isObject, nonEmptyString, parseJsonObject } from './json.ts';
+import { configureWith } from './configure.ts';
 import type { Provider, Rejection, SecretRef, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
 export interface StripeSignatureHeader {
@@ -127,17 +128,17 @@ export const stripe: Provider = {
     return value.startsWith('whsec_') && value.length > 6 ? null : 'is not a Stripe webhook secret (must start with whsec_)';
   },
 
-  verify(req, secrets, nowMs, options): VerifyResult {
+  configure: configureWith('stripe', null, (req, nowMs, { secrets, toleranceSeconds }): VerifyResult => {
     const header = req.headers['stripe-signature'];
     if (!header || header.trim() === '') return MISSING;
     const signed = checkStripeSignature(header, req.rawBody, secrets, nowMs);
     if ('reason' in signed) return refused(signed.reason);
-    if (!withinTolerance(signed.timestamp, nowMs, options.toleranceSeconds)) return refused('timestamp_out_of_tolerance');
+    if (!withinTolerance(signed.timestamp, nowMs, toleranceSeconds)) return refused('timestamp_out_of_tolerance');
     const event = readStripeEvent(req.rawBody);
     if (!event) return { ok: false, reason: 'invalid_payload' };
     const digest = contentDigest([`${signed.timestamp}.`, req.rawBody], event.type);
     return { ok: true, secretLabel: signed.label, signedAt: signed.timestamp, events: [{ key: event.id, type: event.type, createdAt: event.created, contentDigest: digest }] };
-  },
+  }),
 
   sign({ body, secret, timestamp }: SignInput): SignedOutput {
     const bytes = Buffer.from(body);

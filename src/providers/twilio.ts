@@ -19,6 +19,7 @@ import { decodeUtf8, nonEmptyString, parseJsonObject } from './json.ts';
 import { bodyHashKey, header, headerToken } from './request.ts';
 import { invalidSignature, malformedHeader, missingHeader } from './rejections.ts';
 import { queryParams, signedTwilioUrl, twilioUrlCandidates } from './twilio-url.ts';
+import { configureWith } from './configure.ts';
 import type { Provider, SignInput, SignedOutput, VerifyResult } from './types.ts';
 
 export const twilioOptions = z.object({
@@ -65,7 +66,7 @@ export const twilio: Provider = {
   name: 'twilio',
   optionsSchema: twilioOptions,
 
-  verify(req, secrets, nowMs, options): VerifyResult {
+  configure: configureWith('twilio', twilioOptions, (req, nowMs, { secrets, options }): VerifyResult => {
     const value = header(req, SIGNATURE);
     if (value === null) return missingHeader(SIGNATURE);
     const algorithm = twilioAlgorithm(req.headers['x-twilio-webhooks-signature-settings']);
@@ -73,7 +74,7 @@ export const twilio: Provider = {
     const signature = parseBase64Digest(value, algorithm === 'sha1' ? 20 : 32);
     if (!signature) return malformedHeader(SIGNATURE);
 
-    const url = signedTwilioUrl(req.url, typeof options.public_url === 'string' ? options.public_url : undefined);
+    const url = signedTwilioUrl(req.url, options.public_url);
     const bodyHash = queryParams(url).get('bodySHA256');
     let suffix = '';
     let form: URLSearchParams | null = null;
@@ -98,7 +99,7 @@ export const twilio: Provider = {
     const type = form ? formType(form) : (nonEmptyString(parseJsonObject(req.rawBody)?.type) ?? 'twilio.webhook');
     const key = headerToken(req, 'i-twilio-idempotency-token') ?? bodyHashKey(req.rawBody);
     return { ok: true, secretLabel: label, events: [{ key, type, createdAt: null, contentDigest: contentDigest([signedUrl, suffix], type) }] };
-  },
+  }),
 
   /**
    * Needs `url` (or `public_url`). A body starting with `{` or `[` is sent as JSON: `bodySHA256` is appended to

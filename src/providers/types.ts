@@ -4,7 +4,8 @@
  * - secret: one configured key of a source; several may be live at once so a key can be rolled.
  * - event key: what dedupes an event within its source (Stripe body `id`, `webhook-id`, a body hash, ...).
  *
- * A provider verifies the raw bytes of one HTTP request and returns either the events it carries
+ * A provider is configured once per source (configure: options validated, secrets bound) and its verifier then
+ * checks the raw bytes of one HTTP request and returns either the events it carries
  * (usually one; batch providers such as GoCardless and Adyen return one per item) or a rejection
  * with a stable reason code from src/errors.ts.
  */
@@ -76,10 +77,19 @@ export type Rejection =
 
 type SignatureFormatCode = 'missing_signature' | 'malformed_signature';
 
-/** Options a provider reads from its source's config; each provider documents the keys it uses. */
-export interface VerifyOptions {
+/** What configure() takes, once per source at startup. */
+export interface ProviderSettings {
+  /** The source's secrets, tried in order; never logged. */
+  secrets: readonly SecretRef[];
+  /** How far a signed timestamp may be from our clock, in seconds, either way. */
   toleranceSeconds: number;
-  [option: string]: unknown;
+  /** The source's `options` as written in the config file; validated by the scheme's schema in configure(). */
+  options?: unknown;
+}
+
+/** A source's configured verifier: pure, no I/O, nothing parsed or built per request but what the request brings. */
+export interface Verifier {
+  verify(req: SignedRequest, nowMs: number): VerifyResult;
 }
 
 export interface SignInput {
@@ -101,10 +111,7 @@ export interface SignedOutput {
 
 export interface Provider {
   name: string;
-  /**
-   * Validates and normalises this provider's options from the source config (zod), so a bad option
-   * stops startup with its path instead of failing at the first request. Absent: no options.
-   */
+  /** The schema configure() validates the source's options with (zod). Absent: the scheme takes no options. */
   optionsSchema?: ZodType<Record<string, unknown>>;
   /**
    * Why a configured secret can never verify anything with this scheme (it is not in the form the scheme decodes,
@@ -113,6 +120,10 @@ export interface Provider {
    * non-empty text is a usable key (it is used as the HMAC key bytes as they are).
    */
   checkSecret?(value: string): string | null;
-  verify(req: SignedRequest, secrets: readonly SecretRef[], nowMs: number, options: VerifyOptions): VerifyResult;
+  /**
+   * Once per source, at startup: validates the options (throws ProviderOptionsError naming each problem, so a bad
+   * option stops startup instead of failing at the first request) and returns the source's verifier.
+   */
+  configure(settings: ProviderSettings): Verifier;
   sign(input: SignInput): SignedOutput;
 }

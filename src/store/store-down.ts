@@ -1,4 +1,4 @@
-import { StorageUnavailableError } from '../errors.ts';
+import { StorageUnavailableError } from './storage-error.ts';
 
 /**
  * The store cannot commit right now for a reason it names in its own words (never a driver's message, which may

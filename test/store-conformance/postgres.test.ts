@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventContentHash, verifyEntries } from '../../src/audit/chain.ts';
-import { StorageUnavailableError } from '../../src/errors.ts';
+import { StorageUnavailableError } from '../../src/store/storage-error.ts';
 import { CHAIN_HEADS } from '../../src/store/postgres/audit.ts';
 import { makePostgresStore } from '../../src/store/postgres/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';

@@ -1,4 +1,4 @@
-import { StorageUnavailableError } from '../../errors.ts';
+import { StorageUnavailableError } from '../storage-error.ts';
 
 /**
  * PostgreSQL failures a retry may cure become StorageUnavailableError (ingest answers 503 + Retry-After):

@@ -1,6 +1,6 @@
 /** The connection pool and the two ways the backend talks to it: one statement, or one transaction. */
 import pg from 'pg';
-import { StorageUnavailableError } from '../../errors.ts';
+import { StorageUnavailableError } from '../storage-error.ts';
 import { isConnectionFailure, toStorageError } from './errors.ts';
 
 import type { Row } from '../rows.ts';

@@ -1,4 +1,4 @@
-import { StorageUnavailableError } from '../../errors.ts';
+import { StorageUnavailableError } from '../storage-error.ts';
 
 /**
  * SQLite failures a retry may cure (lock held too long, disk full or read-only, I/O error) become

@@ -1,6 +1,6 @@
 /** One SQLite writer thread's life: start it, ask it things, close it, and notice when it dies (writer-thread.ts restarts it). */
 import { Worker } from 'node:worker_threads';
-import { StorageUnavailableError } from '../../errors.ts';
+import { StorageUnavailableError } from '../storage-error.ts';
 import { BACKSTOP_CHECKPOINT_PAGES } from './checkpointer.ts';
 import { toStorageError } from './errors.ts';
 

@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { StorageUnavailableError } from '../../errors.ts';
+import { StorageUnavailableError } from '../storage-error.ts';
 import { StoreDownError } from '../store-down.ts';
 import type { InsertOutcome, NewEvent } from '../types.ts';
 import { toStorable } from '../storable.ts';
