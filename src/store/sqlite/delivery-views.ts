@@ -48,7 +48,8 @@ export const FAILED_BUCKETS_SQL = `SELECT CAST((started_at - @since) / @bucket A
 /** Pending and failed: the statuses whose deliveries still wait. */
 const WAITING: DeliveryStatus[] = ['pending', 'failed'];
 
-export function makeSqliteDeliveryViews(db: SqliteDb) {
+/** The delivery listing and the aggregates, synchronous: the reader thread runs these on its own connection. */
+export function makeSqliteDeliveryReads(db: SqliteDb) {
   const statements = new Map<string, ReturnType<SqliteDb['prepare']>>();
   function listDeliveries(query: DeliveryQuery): Page<DeliveryListItem> {
     const { sql, params } = deliveryListStatement(query);
@@ -86,6 +87,20 @@ export function makeSqliteDeliveryViews(db: SqliteDb) {
     return activityBuckets(start, bucket, receivedBuckets.all({ since: start, bucket }), failedBuckets.all({ since: start, bucket }));
   }
 
+  const eventCounts = db.prepare<[], { status: EventStatus; n: number }>(EVENT_COUNTS_SQL);
+  function stats(): Stats {
+    const events = Object.fromEntries(EVENT_STATUSES.map((s) => [s, 0])) as Record<EventStatus, number>;
+    for (const r of eventCounts.all()) events[r.status] = r.n;
+    const deliveries = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<DeliveryStatus, number>;
+    for (const r of deliveryCounts.all()) deliveries[r.status] += r.n;
+    return { events, deliveries, oldestPendingAt: earliest(WAITING.map((status) => oldestPending.get({ status })!.oldest)) };
+  }
+
+  return { listDeliveries, destinationCounts, activity, stats };
+}
+
+export function makeSqliteDeliveryViews(db: SqliteDb) {
+  const reads = makeSqliteDeliveryReads(db);
   const states = db.prepare<[], Record<string, unknown>>('SELECT * FROM destination_states ORDER BY name');
   function listDestinationStates(): DestinationState[] {
     return states.all().map((r) => ({
@@ -102,21 +117,12 @@ export function makeSqliteDeliveryViews(db: SqliteDb) {
      ON CONFLICT (name) DO UPDATE SET disabled = excluded.disabled, disabled_reason = excluded.disabled_reason`,
   );
 
-  const eventCounts = db.prepare<[], { status: EventStatus; n: number }>(EVENT_COUNTS_SQL);
-  function stats(): Stats {
-    const events = Object.fromEntries(EVENT_STATUSES.map((s) => [s, 0])) as Record<EventStatus, number>;
-    for (const r of eventCounts.all()) events[r.status] = r.n;
-    const deliveries = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<DeliveryStatus, number>;
-    for (const r of deliveryCounts.all()) deliveries[r.status] += r.n;
-    return { events, deliveries, oldestPendingAt: earliest(WAITING.map((status) => oldestPending.get({ status })!.oldest)) };
-  }
-
   return {
-    listDeliveries: (query: DeliveryQuery) => guarded(() => listDeliveries(query)),
-    destinationCounts: () => guarded(destinationCounts),
-    activity: (since: number, bucketMs: number) => guarded(() => activity(since, bucketMs)),
+    listDeliveries: (query: DeliveryQuery) => guarded(() => reads.listDeliveries(query)),
+    destinationCounts: () => guarded(reads.destinationCounts),
+    activity: (since: number, bucketMs: number) => guarded(() => reads.activity(since, bucketMs)),
     listDestinationStates: () => guarded(listDestinationStates),
-    stats: () => guarded(stats),
+    stats: () => guarded(reads.stats),
     /** Synchronous; deliveries.ts wraps it to notify workers when a destination is enabled again. */
     setDisabled(name: string, disabled: boolean, reason: string | null, _now: number): void {
       upsertDisabled.run({ name, disabled: disabled ? 1 : 0, reason: disabled ? reason : null });
