@@ -3,7 +3,9 @@
  * like an inbox that has run for a month: skewed sources (one with almost nothing), a handful of event types per
  * source, mostly delivered with a few failed, dead and not yet delivered, one or two deliveries each, attempts for
  * the failed and dead ones and for the last day, and the oldest events pruned to tombstones.
- * Rows go in batches of 10,000, one transaction each.
+ * Rows go in batches of 10,000, one transaction each. The migrations' secondary indexes (all but those of unique
+ * constraints) are dropped for the fill and created again from their own definitions after it: built in one pass
+ * each instead of row by row, the same indexes in a fraction of the time.
  */
 import pg from 'pg';
 import { migratePostgres } from '../src/store/postgres/migrate.ts';
@@ -134,6 +136,12 @@ export function fillSqlite(path: string, count: number, now: number, progress: (
   const db = openSqlite(path);
   migrateSqlite(db);
   db.pragma('synchronous = OFF'); // filling a scratch database: nothing to keep through a crash
+  const indexes = db
+    .prepare<[], { name: string; sql: string }>(
+      "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('events', 'deliveries', 'attempts')",
+    )
+    .all();
+  for (const index of indexes) db.exec(`DROP INDEX ${index.name}`);
   const insertEvent = db.prepare(
     `INSERT INTO events (seq, id, source, event_key, event_type, received_at, payload, headers, payload_sha256, status, pruned_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, '{}', 'sha', ?, ?)`,
@@ -160,6 +168,7 @@ export function fillSqlite(path: string, count: number, now: number, progress: (
     sample(batch, shape);
     progress((done += batch.length));
   }
+  for (const index of indexes) db.exec(index.sql);
   db.close();
   return shape;
 }
@@ -170,6 +179,11 @@ export async function fillPostgres(url: string, count: number, now: number, prog
   await client.connect();
   const shape: FillShape = { events: count, now, sampleKeys: [], sampleIds: [] };
   try {
+    const { rows: indexes } = await client.query<{ name: string; definition: string }>(
+      `SELECT indexname AS name, indexdef AS definition FROM pg_indexes i WHERE tablename IN ('events', 'deliveries', 'attempts')
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)`,
+    );
+    for (const index of indexes) await client.query(`DROP INDEX ${index.name}`);
     let done = 0;
     for (const batch of eventBatches(count, now)) {
       const deliveries = batch.flatMap(deliveriesOf);
@@ -201,6 +215,7 @@ export async function fillPostgres(url: string, count: number, now: number, prog
       progress((done += batch.length));
     }
     await client.query(`SELECT setval(pg_get_serial_sequence('events', 'seq'), $1)`, [count]);
+    for (const index of indexes) await client.query(index.definition);
     // What autovacuum would do in its own time: statistics for the planner, and the visibility map for index-only scans.
     await client.query('VACUUM ANALYZE');
   } finally {
