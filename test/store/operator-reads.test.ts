@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fillSqlite } from '../../bench/operator-reads-fill.ts';
-import { InvalidCursorError } from '../../src/store/cursor.ts';
+import { encodeCursor, InvalidCursorError } from '../../src/store/cursor.ts';
+import { deliveryListStatement } from '../../src/store/sqlite/delivery-views.ts';
+import { eventListCandidates, eventListStatement } from '../../src/store/sqlite/reader-events.ts';
 import { makeSqliteStore } from '../../src/store/sqlite/index.ts';
 import type { Store } from '../../src/store/types.ts';
 import { describeStoreConformance } from '../store-conformance/conformance.ts';
@@ -75,6 +77,32 @@ describe('sqlite reader thread', () => {
     // Counting every delivered event reads a large index: on the main connection no turn happens meanwhile.
     expect(await withStore(false, (store) => turnsDuring(() => store.stats()))).toBe(0);
     expect(await withStore(true, (store) => turnsDuring(() => store.stats()))).toBeGreaterThan(0);
+  });
+
+  it('gives the same page whichever index leads (the probes only choose the fastest way)', () => {
+    const db = new Database(path, { readonly: true });
+    try {
+      const rows = (statement: { sql: string; params: object }) => db.prepare(statement.sql).all(statement.params);
+      const cursor = encodeCursor({ receivedAt: shape.now - 10 * 86_400_000, seq: 40_000 });
+      const eventQueries = [
+        { limit: 200, source: 'github', type: 'push' },
+        { limit: 200, source: 'shopify', status: 'delivered' as const, cursor },
+        { limit: 50, keyPrefix: 'evt_A', type: 'push' },
+        { limit: 50, keyPrefix: 'evt_A', source: 'stripe', status: 'delivered' as const, since: shape.now - 20 * 86_400_000 },
+      ];
+      for (const query of eventQueries) {
+        const expected = rows(eventListStatement(query, 'received'));
+        expect(expected.length, JSON.stringify(query)).toBeGreaterThan(0);
+        for (const access of eventListCandidates(query)) expect(rows(eventListStatement(query, access)), access).toEqual(expected);
+      }
+      for (const query of [{ limit: 500, source: 'quiet' }, { limit: 100, source: 'shopify', status: 'delivered' as const, cursor }]) {
+        const expected = rows(deliveryListStatement(query));
+        expect(expected.length).toBeGreaterThan(0);
+        expect(rows(deliveryListStatement(query, true))).toEqual(expected);
+      }
+    } finally {
+      db.close();
+    }
   });
 
   it('answers an invalid cursor from the thread as InvalidCursorError (the API answers 400)', async () => {

@@ -25,12 +25,13 @@ export function deliveryListStatement(query: DeliveryQuery): { sql: string; para
   };
 }
 
-// The aggregates read the indexes of migration 005 (index-only where the visibility map allows).
-export const DELIVERY_COUNTS_SQL = 'SELECT status, destination, count(*) AS n FROM deliveries GROUP BY status, destination';
+// Counts come from the tables the triggers of migration 005 keep (a few rows per server process that wrote).
+export const DELIVERY_COUNTS_SQL = 'SELECT status, destination, sum(n)::bigint AS n FROM delivery_counts GROUP BY status, destination HAVING sum(n) <> 0';
+export const DELIVERY_STATUS_COUNTS_SQL = 'SELECT status, sum(n)::bigint AS n FROM delivery_counts GROUP BY status';
 /** deliveries.created_at is the event's receivedAt (the outbox writes both in one transaction). */
 export const OLDEST_WAITING_SQL = `SELECT destination, min(created_at) AS oldest FROM deliveries WHERE status IN ('pending', 'failed') GROUP BY destination`;
 export const OLDEST_PENDING_SQL = `SELECT min(created_at) AS oldest FROM deliveries WHERE status IN ('pending', 'failed')`;
-export const EVENT_COUNTS_SQL = 'SELECT status, count(*) AS n FROM events WHERE pruned_at IS NULL GROUP BY status';
+export const EVENT_COUNTS_SQL = 'SELECT status, sum(n)::bigint AS n FROM event_counts GROUP BY status';
 export const RECEIVED_BUCKETS_SQL = 'SELECT (received_at - $1) / $2 AS b, count(*) AS n FROM events WHERE received_at >= $1 AND pruned_at IS NULL GROUP BY b';
 export const FAILED_BUCKETS_SQL = `SELECT (started_at - $1) / $2 AS b, count(*) AS n FROM attempts
          WHERE started_at >= $1 AND (error IS NOT NULL OR status_code < 200 OR status_code > 299) GROUP BY b`;
@@ -83,7 +84,7 @@ export function makePostgresViews(db: Db) {
   async function stats(): Promise<Stats> {
     const [eventCounts, deliveryCounts, oldest] = await Promise.all([
       db.query<{ status: EventStatus; n: number }>(EVENT_COUNTS_SQL),
-      db.query<{ status: DeliveryStatus; n: number }>('SELECT status, count(*) AS n FROM deliveries GROUP BY status'),
+      db.query<{ status: DeliveryStatus; n: number }>(DELIVERY_STATUS_COUNTS_SQL),
       db.query<{ oldest: number | null }>(OLDEST_PENDING_SQL),
     ]);
     const events = Object.fromEntries(EVENT_STATUSES.map((s) => [s, 0])) as Record<EventStatus, number>;

@@ -4,7 +4,7 @@ import type { ActivityBucket, DeliveryListItem, DeliveryQuery, DeliveryStatus, D
 import { guarded } from './errors.ts';
 import { activityBuckets, toDeliveryListItem } from '../rows.ts';
 import type { SqliteDb } from './open.ts';
-import type { Statement } from './reader-events.ts';
+import { eventListProbe, PROBE_LIMIT, type Statement } from './reader-events.ts';
 
 const EVENT_STATUSES: EventStatus[] = ['received', 'delivered', 'failed', 'dead'];
 const DELIVERY_STATUSES: DeliveryStatus[] = ['pending', 'failed', 'delivered', 'dead'];
@@ -15,8 +15,12 @@ function deliveryListIndex(query: DeliveryQuery): string {
   return query.destination !== undefined ? 'deliveries_by_destination' : 'deliveries_by_created';
 }
 
-/** The dead-letter listing, newest first, keyset cursor on (createdAt, seq). */
-export function deliveryListStatement(query: DeliveryQuery): Statement {
+/**
+ * The dead-letter listing, newest first, keyset cursor on (createdAt, seq). `fromSource`: start from the source's
+ * events instead (listDeliveries does when a probe found the source has few), their deliveries then sorted; a
+ * tombstone has no deliveries left, so starting from live events only loses none.
+ */
+export function deliveryListStatement(query: DeliveryQuery, fromSource = false): Statement {
   const where: string[] = [];
   const params: Statement['params'] = { limit: query.limit + 1 };
   if (query.cursor) {
@@ -28,19 +32,21 @@ export function deliveryListStatement(query: DeliveryQuery): Statement {
   if (query.status !== undefined) (where.push('d.status = @status'), (params.status = query.status));
   if (query.destination !== undefined) (where.push('d.destination = @destination'), (params.destination = query.destination));
   if (query.source !== undefined) (where.push('e.source = @source'), (params.source = query.source));
+  const from = fromSource
+    ? (where.push('e.pruned_at IS NULL'), 'events e INDEXED BY events_live_by_source JOIN deliveries d INDEXED BY deliveries_by_event ON d.event_id = e.id')
+    : `deliveries d INDEXED BY ${deliveryListIndex(query)} JOIN events e ON e.id = d.event_id`;
   return {
-    sql: `SELECT d.*, e.source, e.event_key, e.event_type, e.received_at FROM deliveries d INDEXED BY ${deliveryListIndex(query)} JOIN events e ON e.id = d.event_id
+    sql: `SELECT d.*, e.source, e.event_key, e.event_type, e.received_at FROM ${from}
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.created_at DESC, d.seq DESC LIMIT @limit`,
     params,
   };
 }
 
-// The aggregates read indexes only (covering), never the tables' rows; the oldest pending delivery is an index seek.
-export const DELIVERY_COUNTS_SQL =
-  'SELECT status, destination, count(*) AS n FROM deliveries INDEXED BY deliveries_by_status_destination GROUP BY status, destination';
+// Counts come from the tables the triggers of migration 006 keep; the oldest waiting delivery is an index seek.
+export const DELIVERY_COUNTS_SQL = 'SELECT status, destination, n FROM delivery_counts WHERE n <> 0';
 export const OLDEST_FOR_DESTINATION_SQL = 'SELECT min(created_at) AS oldest FROM deliveries WHERE status = @status AND destination = @destination';
 export const OLDEST_PENDING_SQL = 'SELECT min(created_at) AS oldest FROM deliveries INDEXED BY deliveries_by_status_created WHERE status = @status';
-export const EVENT_COUNTS_SQL = 'SELECT status, count(*) AS n FROM events INDEXED BY events_live_by_status WHERE pruned_at IS NULL GROUP BY status';
+export const EVENT_COUNTS_SQL = 'SELECT status, n FROM event_counts';
 export const RECEIVED_BUCKETS_SQL =
   'SELECT CAST((received_at - @since) / @bucket AS INTEGER) AS b, count(*) AS n FROM events INDEXED BY events_live_by_received WHERE received_at >= @since AND pruned_at IS NULL GROUP BY b';
 export const FAILED_BUCKETS_SQL = `SELECT CAST((started_at - @since) / @bucket AS INTEGER) AS b, count(*) AS n FROM attempts INDEXED BY attempts_by_started
@@ -51,11 +57,20 @@ const WAITING: DeliveryStatus[] = ['pending', 'failed'];
 /** The delivery listing and the aggregates, synchronous: the reader thread runs these on its own connection. */
 export function makeSqliteDeliveryReads(db: SqliteDb) {
   const statements = new Map<string, ReturnType<SqliteDb['prepare']>>();
-  function listDeliveries(query: DeliveryQuery): Page<DeliveryListItem> {
-    const { sql, params } = deliveryListStatement(query);
+  function prepared(sql: string) {
     let statement = statements.get(sql);
     if (!statement) statements.set(sql, (statement = db.prepare(sql)));
-    const rows = statement.all(params) as Record<string, unknown>[];
+    return statement;
+  }
+  /** A source with few events (fewer than PROBE_LIMIT): start from them rather than walk every delivery. */
+  function fewEvents(source: string | undefined): boolean {
+    if (source === undefined) return false;
+    const probe = eventListProbe({ limit: 1, source }, 'source');
+    return (prepared(probe.sql).get(probe.params) as { n: number }).n < PROBE_LIMIT;
+  }
+  function listDeliveries(query: DeliveryQuery): Page<DeliveryListItem> {
+    const { sql, params } = deliveryListStatement(query, fewEvents(query.source));
+    const rows = prepared(sql).all(params) as Record<string, unknown>[];
     return toPage(rows, query.limit, toDeliveryListItem, (r) => ({ receivedAt: r.created_at as number, seq: r.seq as number }));
   }
 

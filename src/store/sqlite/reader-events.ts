@@ -10,11 +10,12 @@ import type { EventDetail, EventQuery, EventStatus, EventSummary, Page } from '.
 import type { SqliteDb } from './open.ts';
 
 /** Which index leads a listing: a filter's own, the key range's, or receipt order alone. */
-export type EventListAccess = 'source' | 'type' | 'status' | 'key' | 'received';
+export type EventListAccess = 'source' | 'type' | 'sourceType' | 'status' | 'key' | 'received';
 
 const INDEX: Record<EventListAccess, string> = {
   received: 'events_live_by_received',
   source: 'events_live_by_source',
+  sourceType: 'events_live_by_source_type',
   type: 'events_live_by_type',
   status: 'events_live_by_status',
   key: 'events_live_by_key',
@@ -44,8 +45,10 @@ function keyTerms(prefix: string, params: Statement['params']): string[] {
 export function eventListCandidates(query: EventQuery): EventListAccess[] {
   const candidates: EventListAccess[] = [];
   if (query.keyPrefix !== undefined) candidates.push('key');
-  if (query.source !== undefined) candidates.push('source');
-  if (query.type !== undefined) candidates.push('type');
+  // Source and type together have an index of their own, never worse than either alone.
+  if (query.source !== undefined && query.type !== undefined) candidates.push('sourceType');
+  else if (query.source !== undefined) candidates.push('source');
+  else if (query.type !== undefined) candidates.push('type');
   if (query.status !== undefined) candidates.push('status');
   return candidates;
 }
@@ -53,12 +56,11 @@ export function eventListCandidates(query: EventQuery): EventListAccess[] {
 /** Counts (up to PROBE_LIMIT) the index entries a candidate would start from. */
 export function eventListProbe(query: EventQuery, access: Exclude<EventListAccess, 'received'>): Statement {
   const params: Statement['params'] = { probe: PROBE_LIMIT };
-  let term: string[];
-  if (access === 'key') term = keyTerms(query.keyPrefix!, params);
-  else {
-    params.value = (access === 'source' ? query.source : access === 'type' ? query.type : query.status)!;
-    term = [`${access === 'type' ? 'event_type' : access} = @value`];
-  }
+  const term: string[] = [];
+  if (access === 'key') term.push(...keyTerms(query.keyPrefix!, params));
+  if (access === 'source' || access === 'sourceType') (term.push('source = @source'), (params.source = query.source!));
+  if (access === 'type' || access === 'sourceType') (term.push('event_type = @type'), (params.type = query.type!));
+  if (access === 'status') (term.push('status = @status'), (params.status = query.status!));
   return { sql: `SELECT count(*) AS n FROM (SELECT 1 FROM events INDEXED BY ${INDEX[access]} WHERE ${[LIVE, ...term].join(' AND ')} LIMIT @probe)`, params };
 }
 
