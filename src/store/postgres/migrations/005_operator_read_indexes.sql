@@ -20,7 +20,7 @@ CREATE INDEX deliveries_by_status_destination ON deliveries (status, destination
 CREATE INDEX deliveries_by_status_created ON deliveries (status, created_at DESC, seq DESC);
 CREATE INDEX deliveries_by_destination ON deliveries (destination, created_at DESC, seq DESC);
 -- Counts by status for stats and the health view, kept by statement triggers in the transaction that changes rows:
--- counting a million index entries took the better part of a second, and grows with the tables; these do not.
+-- counting index entries takes time that grows with the tables; reading these does not.
 -- Each server process (backend) adds to rows of its own, so concurrent writers never wait on a shared counter row
 -- (nor deadlock on two); a read sums a few rows per process that ever wrote.
 CREATE TABLE event_counts (status text NOT NULL, backend int NOT NULL, n bigint NOT NULL, PRIMARY KEY (status, backend));

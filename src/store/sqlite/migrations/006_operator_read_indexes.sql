@@ -22,7 +22,7 @@ CREATE INDEX deliveries_by_status_destination ON deliveries (status, destination
 CREATE INDEX deliveries_by_status_created ON deliveries (status, created_at DESC, seq DESC);
 CREATE INDEX deliveries_by_destination ON deliveries (destination, created_at DESC, seq DESC);
 -- Counts by status for stats and the health view, kept by triggers in the transaction that changes a row: counting
--- a million index entries took the better part of a second, and grows with the tables; reading these does not.
+-- index entries takes time that grows with the tables; reading these does not.
 CREATE TABLE event_counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE delivery_counts (destination TEXT NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (destination, status)) WITHOUT ROWID;
 INSERT INTO event_counts (status, n) SELECT status, count(*) FROM events WHERE pruned_at IS NULL GROUP BY status;
