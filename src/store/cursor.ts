@@ -32,3 +32,21 @@ export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, posit
   const last = page[page.length - 1];
   return { items: page.map(map), nextCursor: rows.length > limit && last ? encodeCursor(position(last)) : null };
 }
+
+/**
+ * The keys that start with `prefix`, as a range an index on the key can serve: `from <= key < to` in code point
+ * order (SQLite's binary collation, PostgreSQL's "C"; UTF-8 bytes sort the same way). `to` is the prefix with its
+ * last code point raised by one (surrogates skipped); null when no such string exists (a prefix of U+10FFFF only),
+ * and the caller then also compares the prefix itself.
+ */
+export function prefixRange(prefix: string): { from: string; to: string | null } {
+  const points = [...prefix];
+  while (points.length > 0) {
+    const last = points.pop()!.codePointAt(0)!;
+    if (last < 0x10ffff) {
+      const next = last === 0xd7ff ? 0xe000 : last + 1;
+      return { from: prefix, to: points.join('') + String.fromCodePoint(next) };
+    }
+  }
+  return { from: prefix, to: null };
+}

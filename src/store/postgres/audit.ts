@@ -101,11 +101,13 @@ async function seal(q: Query, limit: number, now: number): Promise<number> {
 async function prune(q: Query, { before, source, now, limit }: PruneOptions): Promise<number> {
   await lockChains(q);
   const { rows } = await q<{ id: string; source: string }>(
-    `UPDATE events SET payload = '', headers = '{}', pruned_at = $4
-     WHERE id IN (SELECT id FROM events WHERE status = 'delivered' AND pruned_at IS NULL AND received_at < $1
+    // The pick is a CTE, run once: as an IN subquery, a plan that rescans it (nested loop) skips the rows this
+    // statement already updated and picks more, pruning past the limit.
+    `WITH picked AS MATERIALIZED (SELECT id FROM events WHERE status = 'delivered' AND pruned_at IS NULL AND received_at < $1
        AND ($2::text IS NULL OR source = $2) AND EXISTS (SELECT 1 FROM audit_entries a WHERE a.event_id = events.id)
        ORDER BY id LIMIT $3 FOR UPDATE)
-     AND status = 'delivered' RETURNING id, source`,
+     UPDATE events SET payload = '', headers = '{}', pruned_at = $4 FROM picked
+     WHERE events.id = picked.id AND status = 'delivered' RETURNING events.id, events.source`,
     [before, source ?? null, limit, now],
   );
   if (!rows.length) return 0;

@@ -1,7 +1,7 @@
 /** Event storage on PostgreSQL: group-committed inserts with their deliveries, listing, detail. */
 import { HASH_VERSION } from '../../audit/chain.ts';
 import { toStorable } from '../storable.ts';
-import { decodeCursor, InvalidCursorError, toPage } from '../cursor.ts';
+import { decodeCursor, InvalidCursorError, prefixRange, toPage } from '../cursor.ts';
 import type { EventDetail, EventQuery, EventSummary, InsertOutcome, NewEvent, Page } from '../types.ts';
 import { DUE_CHANNEL, type Db, type Query } from './pool.ts';
 import { makeWhere, toAttempt, toDelivery, toSummary } from '../rows.ts';
@@ -118,30 +118,39 @@ async function insertBatch(q: Query, events: NewEvent[]): Promise<InsertOutcome[
   });
 }
 
+/** The event listing with its filters (newest first, keyset cursor on (receivedAt, seq)); served by migration 005's indexes. */
+export function eventListStatement(query: EventQuery): { sql: string; params: unknown[] } {
+  const where = makeWhere();
+  where.add('pruned_at IS NULL'); // tombstones are not events; also what makes the listing indexes usable
+  if (query.cursor) {
+    const position = decodeCursor(query.cursor);
+    if (!position) throw new InvalidCursorError();
+    // A row value: one index range after the leading filter.
+    where.add(`(received_at, seq) < (${where.param(position.receivedAt)}, ${where.param(position.seq)})`);
+  }
+  if (query.source !== undefined) where.add(`source = ${where.param(query.source)}`);
+  if (query.type !== undefined) where.add(`event_type = ${where.param(query.type)}`);
+  if (query.status !== undefined) where.add(`status = ${where.param(query.status)}`);
+  if (query.since !== undefined) where.add(`received_at >= ${where.param(query.since)}`);
+  if (query.until !== undefined) where.add(`received_at <= ${where.param(query.until)}`);
+  if (query.keyPrefix !== undefined) {
+    // A range of the key index (code point order, the C collation), not a function of every key.
+    const { from, to } = prefixRange(query.keyPrefix);
+    where.add(`(event_key COLLATE "C") >= ${where.param(from)}`);
+    if (to !== null) where.add(`(event_key COLLATE "C") < ${where.param(to)}`);
+    else where.add(`starts_with(event_key, ${where.param(query.keyPrefix)})`);
+  }
+  return {
+    sql: `SELECT seq, id, source, event_key, event_type, provider_created_at, received_at, status FROM events
+       ${where.sql()} ORDER BY received_at DESC, seq DESC LIMIT ${where.param(query.limit + 1)}`,
+    params: where.params,
+  };
+}
+
 export function makePostgresEvents(db: Db) {
   async function listEvents(query: EventQuery): Promise<Page<EventSummary>> {
-    const where = makeWhere();
-    if (query.cursor) {
-      const position = decodeCursor(query.cursor);
-      if (!position) throw new InvalidCursorError();
-      const recv = where.param(position.receivedAt);
-      where.add(`(received_at < ${recv} OR (received_at = ${recv} AND seq < ${where.param(position.seq)}))`);
-    }
-    if (query.source !== undefined) where.add(`source = ${where.param(query.source)}`);
-    if (query.type !== undefined) where.add(`event_type = ${where.param(query.type)}`);
-    if (query.status !== undefined) where.add(`status = ${where.param(query.status)}`);
-    if (query.since !== undefined) where.add(`received_at >= ${where.param(query.since)}`);
-    if (query.until !== undefined) where.add(`received_at <= ${where.param(query.until)}`);
-    if (query.keyPrefix !== undefined) {
-      const prefix = where.param(query.keyPrefix);
-      where.add(`left(event_key, length(${prefix})) = ${prefix}`);
-    }
-    where.add('pruned_at IS NULL'); // tombstones are not events
-    const { rows } = await db.query(
-      `SELECT seq, id, source, event_key, event_type, provider_created_at, received_at, status FROM events
-       ${where.sql()} ORDER BY received_at DESC, seq DESC LIMIT ${where.param(query.limit + 1)}`,
-      where.params,
-    );
+    const { sql, params } = eventListStatement(query);
+    const { rows } = await db.query(sql, params);
     return toPage(rows, query.limit, toSummary, (r) => ({ receivedAt: r.received_at as number, seq: r.seq as number }));
   }
 

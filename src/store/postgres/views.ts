@@ -7,54 +7,64 @@ import { activityBuckets, makeWhere, toDeliveryListItem } from '../rows.ts';
 const EVENT_STATUSES: EventStatus[] = ['received', 'delivered', 'failed', 'dead'];
 const DELIVERY_STATUSES: DeliveryStatus[] = ['pending', 'failed', 'delivered', 'dead'];
 
+/** The dead-letter listing, newest first, keyset cursor on (createdAt, seq). */
+export function deliveryListStatement(query: DeliveryQuery): { sql: string; params: unknown[] } {
+  const where = makeWhere();
+  if (query.cursor) {
+    const position = decodeCursor(query.cursor);
+    if (!position) throw new InvalidCursorError();
+    where.add(`(d.created_at, d.seq) < (${where.param(position.receivedAt)}, ${where.param(position.seq)})`);
+  }
+  if (query.status !== undefined) where.add(`d.status = ${where.param(query.status)}`);
+  if (query.destination !== undefined) where.add(`d.destination = ${where.param(query.destination)}`);
+  if (query.source !== undefined) where.add(`e.source = ${where.param(query.source)}`);
+  return {
+    sql: `SELECT d.*, e.source, e.event_key, e.event_type, e.received_at FROM deliveries d JOIN events e ON e.id = d.event_id
+       ${where.sql()} ORDER BY d.created_at DESC, d.seq DESC LIMIT ${where.param(query.limit + 1)}`,
+    params: where.params,
+  };
+}
+
+// Counts come from the tables the triggers of migration 005 keep (a few rows per server process that wrote).
+export const DELIVERY_COUNTS_SQL = 'SELECT status, destination, sum(n)::bigint AS n FROM delivery_counts GROUP BY status, destination HAVING sum(n) <> 0';
+export const DELIVERY_STATUS_COUNTS_SQL = 'SELECT status, sum(n)::bigint AS n FROM delivery_counts GROUP BY status';
+/** deliveries.created_at is the event's receivedAt (the outbox writes both in one transaction). */
+export const OLDEST_WAITING_SQL = `SELECT destination, min(created_at) AS oldest FROM deliveries WHERE status IN ('pending', 'failed') GROUP BY destination`;
+export const OLDEST_PENDING_SQL = `SELECT min(created_at) AS oldest FROM deliveries WHERE status IN ('pending', 'failed')`;
+export const EVENT_COUNTS_SQL = 'SELECT status, sum(n)::bigint AS n FROM event_counts GROUP BY status';
+export const RECEIVED_BUCKETS_SQL = 'SELECT (received_at - $1) / $2 AS b, count(*) AS n FROM events WHERE received_at >= $1 AND pruned_at IS NULL GROUP BY b';
+export const FAILED_BUCKETS_SQL = `SELECT (started_at - $1) / $2 AS b, count(*) AS n FROM attempts
+         WHERE started_at >= $1 AND (error IS NOT NULL OR status_code < 200 OR status_code > 299) GROUP BY b`;
+
 export function makePostgresViews(db: Db) {
   async function listDeliveries(query: DeliveryQuery): Promise<Page<DeliveryListItem>> {
-    const where = makeWhere();
-    if (query.cursor) {
-      const position = decodeCursor(query.cursor);
-      if (!position) throw new InvalidCursorError();
-      const at = where.param(position.receivedAt);
-      where.add(`(d.created_at < ${at} OR (d.created_at = ${at} AND d.seq < ${where.param(position.seq)}))`);
-    }
-    if (query.status !== undefined) where.add(`d.status = ${where.param(query.status)}`);
-    if (query.destination !== undefined) where.add(`d.destination = ${where.param(query.destination)}`);
-    if (query.source !== undefined) where.add(`e.source = ${where.param(query.source)}`);
-    const { rows } = await db.query(
-      `SELECT d.*, e.source, e.event_key, e.event_type, e.received_at FROM deliveries d JOIN events e ON e.id = d.event_id
-       ${where.sql()} ORDER BY d.created_at DESC, d.seq DESC LIMIT ${where.param(query.limit + 1)}`,
-      where.params,
-    );
+    const { sql, params } = deliveryListStatement(query);
+    const { rows } = await db.query(sql, params);
     return toPage(rows, query.limit, toDeliveryListItem, (r) => ({ receivedAt: r.created_at as number, seq: r.seq as number }));
   }
 
-  // deliveries.created_at is the event's receivedAt (the outbox writes both in one transaction).
   async function destinationCounts(): Promise<DestinationCounts[]> {
-    const { rows } = await db.query(
-      `SELECT destination, count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'failed') AS failed,
-              count(*) FILTER (WHERE status = 'delivered') AS delivered, count(*) FILTER (WHERE status = 'dead') AS dead,
-              min(created_at) FILTER (WHERE status IN ('pending', 'failed')) AS oldest
-       FROM deliveries GROUP BY destination ORDER BY destination`,
-    );
-    return rows.map((r) => ({
-      destination: r.destination as string,
-      pending: r.pending as number,
-      failed: r.failed as number,
-      delivered: r.delivered as number,
-      dead: r.dead as number,
-      oldestPendingAt: r.oldest as number | null,
-    }));
+    const [counts, oldest] = await Promise.all([
+      db.query<{ status: DeliveryStatus; destination: string; n: number }>(DELIVERY_COUNTS_SQL),
+      db.query<{ destination: string; oldest: number }>(OLDEST_WAITING_SQL),
+    ]);
+    const byName = new Map<string, DestinationCounts>();
+    for (const r of counts.rows) {
+      const entry = byName.get(r.destination) ?? { destination: r.destination, pending: 0, failed: 0, delivered: 0, dead: 0, oldestPendingAt: null };
+      entry[r.status] = r.n;
+      byName.set(r.destination, entry);
+    }
+    for (const r of oldest.rows) byName.get(r.destination)!.oldestPendingAt = r.oldest;
+    // Code point order, as the C collation (and SQLite) sort names.
+    return [...byName.values()].sort((a, b) => (a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0));
   }
 
   async function activity(since: number, bucketMs: number): Promise<ActivityBucket[]> {
     const bucket = Math.max(1, Math.floor(bucketMs));
     const start = Math.floor(since);
     const [received, failed] = await Promise.all([
-      db.query<{ b: number; n: number }>('SELECT (received_at - $1) / $2 AS b, count(*) AS n FROM events WHERE received_at >= $1 AND pruned_at IS NULL GROUP BY b', [start, bucket]),
-      db.query<{ b: number; n: number }>(
-        `SELECT (started_at - $1) / $2 AS b, count(*) AS n FROM attempts
-         WHERE started_at >= $1 AND (error IS NOT NULL OR status_code < 200 OR status_code > 299) GROUP BY b`,
-        [start, bucket],
-      ),
+      db.query<{ b: number; n: number }>(RECEIVED_BUCKETS_SQL, [start, bucket]),
+      db.query<{ b: number; n: number }>(FAILED_BUCKETS_SQL, [start, bucket]),
     ]);
     return activityBuckets(start, bucket, received.rows, failed.rows);
   }
@@ -73,9 +83,9 @@ export function makePostgresViews(db: Db) {
 
   async function stats(): Promise<Stats> {
     const [eventCounts, deliveryCounts, oldest] = await Promise.all([
-      db.query<{ status: EventStatus; n: number }>('SELECT status, count(*) AS n FROM events WHERE pruned_at IS NULL GROUP BY status'),
-      db.query<{ status: DeliveryStatus; n: number }>('SELECT status, count(*) AS n FROM deliveries GROUP BY status'),
-      db.query<{ oldest: number | null }>("SELECT min(created_at) AS oldest FROM deliveries WHERE status IN ('pending', 'failed')"),
+      db.query<{ status: EventStatus; n: number }>(EVENT_COUNTS_SQL),
+      db.query<{ status: DeliveryStatus; n: number }>(DELIVERY_STATUS_COUNTS_SQL),
+      db.query<{ oldest: number | null }>(OLDEST_PENDING_SQL),
     ]);
     const events = Object.fromEntries(EVENT_STATUSES.map((s) => [s, 0])) as Record<EventStatus, number>;
     for (const r of eventCounts.rows) events[r.status] = r.n;

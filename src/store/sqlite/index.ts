@@ -9,6 +9,7 @@ import { migrateSqlite, pendingSqliteMigrations } from './migrate.ts';
 import { openSqlite } from './open.ts';
 import { BACKSTOP_CHECKPOINT_PAGES, type Checkpointer } from './checkpointer.ts';
 import type { WriterThread } from './writer-thread.ts';
+import { startReaderThread } from './reader-thread.ts';
 import { StoreDownError } from '../store-down.ts';
 
 export interface SqliteStoreOptions {
@@ -19,6 +20,8 @@ export interface SqliteStoreOptions {
    * by itself only at the backstop; without, every ~16 MB of WAL (openSqlite's default).
    */
   checkpointer?: Checkpointer;
+  /** Run the operator listings and aggregates on a reader thread (reader-thread.ts). Default: when there is a writer thread. */
+  readerThread?: boolean;
 }
 
 export interface SqliteStore extends Store {
@@ -35,6 +38,7 @@ export function makeSqliteStore(path: string, options: SqliteStoreOptions = {}):
   const events = makeSqliteEvents(db);
   const deliveries = makeSqliteDeliveries(db);
   const audit = makeSqliteAudit(db);
+  const reader = (options.readerThread ?? writer !== undefined) ? startReaderThread(path) : undefined;
   const connectionSettings = async () => {
     const settings: Record<string, ConnectionSettings> = { 'main connection': await guarded(() => readConnectionSettings(db)) };
     if (writer) settings['writer thread connection'] = await writer.connectionSettings();
@@ -56,12 +60,14 @@ export function makeSqliteStore(path: string, options: SqliteStoreOptions = {}):
     close: async () => {
       await writer?.close();
       await checkpointer?.close();
+      await reader?.close();
       if (db.open) db.close();
     },
     listEvents: events.listEvents,
     getEvent: events.getEvent,
     ...deliveries,
     ...audit,
+    ...reader?.reads,
     // With a writer thread, sealing runs there too: one writer, no lock waits on the event loop.
     sealAudit: (limit, now) => (writer ?? audit).sealAudit(limit, now),
     // The outbox created deliveries with these events: wake in-process workers at once.

@@ -21,6 +21,9 @@ export function openSqlite(path: string, options: OpenOptions = {}): SqliteDb {
   // has a checkpointer thread do it instead, and raises this to a backstop (see checkpointer.ts).
   db.pragma(`wal_autocheckpoint = ${Math.floor(options.autoCheckpointPages ?? 4000)}`);
   db.pragma('foreign_keys = ON');
+  // A statement that fires triggers (the counts of migration 006) keeps a statement journal; in a temporary file
+  // (SQLite's default) that meant creating and removing a file for every insert statement.
+  db.pragma('temp_store = MEMORY');
   // better-sqlite3 blocks the event loop while it waits for a lock: wait briefly, then answer 503.
   db.pragma('busy_timeout = 2000');
   return db;
