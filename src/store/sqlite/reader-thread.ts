@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { StorageUnavailableError } from '../../errors.ts';
+import { StorageUnavailableError } from '../storage-error.ts';
 import { InvalidCursorError } from '../cursor.ts';
 import type { Store } from '../types.ts';
 import { toStorageError } from './errors.ts';
