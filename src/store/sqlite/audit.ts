@@ -1,7 +1,7 @@
 /** Audit chain sealing, retention (tombstones and checkpoints) and tombstone expiry on SQLite (hashes: src/audit/chain.ts). */
 import { CHECKPOINT_MAX_EVENTS, checkpointContentHash, entryHash, eventContentHash, GENESIS, HASH_VERSION } from '../../audit/chain.ts';
 import { auditEntriesSql, checkpointId, checkpointListsSql, groupBySource, toAuditEntry, toEventColumns, withCheckpointLists } from '../audit-rows.ts';
-import type { Store } from '../types.ts';
+import type { PruneOptions, Store } from '../types.ts';
 import { guarded } from './errors.ts';
 import type { SqliteDb } from './open.ts';
 
@@ -53,7 +53,23 @@ export function makeChainAppender(db: SqliteDb): (items: readonly ChainItem[], n
 
 const placeholder = () => '?';
 
-export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'sealAudit' | 'auditSources' | 'listAuditEntries' | 'pruneDelivered' | 'expireTombstones'> {
+/** Reading the chains: on the main connection. */
+export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'auditSources' | 'listAuditEntries'> {
+  const entries = db.prepare<[string, number, number], Record<string, unknown>>(auditEntriesSql(placeholder));
+  const lists = db.prepare<[string, number, number], { position: number; event_id: string }>(checkpointListsSql(placeholder));
+  const listEntries = (source: string, afterPosition: number, limit: number) => {
+    const page = entries.all(source, afterPosition, limit).map((r) => toAuditEntry(source, r));
+    if (!page.some((e) => e.kind === 'checkpoint')) return page;
+    return withCheckpointLists(page, lists.all(source, afterPosition, page[page.length - 1]!.seq));
+  };
+  return {
+    auditSources: () => guarded(() => db.prepare('SELECT DISTINCT source FROM audit_entries ORDER BY source').pluck().all() as string[]),
+    listAuditEntries: (source, afterPosition, limit) => guarded(() => listEntries(source, afterPosition, limit)),
+  };
+}
+
+/** Sealing, retention and tombstone expiry, as synchronous writes (see writes.ts). */
+export function makeSqliteAuditWrites(db: SqliteDb) {
   const unsealed = db.prepare<[number], UnsealedRow & { pending_seq: number }>(
     `SELECT p.seq AS pending_seq, e.id, e.source, e.event_key, e.event_type, e.provider_created_at, e.received_at, e.secret_label,
        e.content_digest, e.headers, e.payload_sha256
@@ -73,14 +89,6 @@ export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'sealAudit' | 'auditS
     for (const row of rows) unpend.run(row.pending_seq);
     return rows.length;
   });
-
-  const entries = db.prepare<[string, number, number], Record<string, unknown>>(auditEntriesSql(placeholder));
-  const lists = db.prepare<[string, number, number], { position: number; event_id: string }>(checkpointListsSql(placeholder));
-  const listEntries = (source: string, afterPosition: number, limit: number) => {
-    const page = entries.all(source, afterPosition, limit).map((r) => toAuditEntry(source, r));
-    if (!page.some((e) => e.kind === 'checkpoint')) return page;
-    return withCheckpointLists(page, lists.all(source, afterPosition, page[page.length - 1]!.seq));
-  };
 
   const prunable = db.prepare<{ before: number; source: string | null; limit: number }, { id: string; source: string }>(
     `SELECT id, source FROM events WHERE status = 'delivered' AND pruned_at IS NULL AND received_at < @before
@@ -112,10 +120,8 @@ export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'sealAudit' | 'auditS
   );
 
   return {
-    sealAudit: (limit, now) => guarded(() => seal.immediate(limit, now)),
-    auditSources: () => guarded(() => db.prepare('SELECT DISTINCT source FROM audit_entries ORDER BY source').pluck().all() as string[]),
-    listAuditEntries: (source, afterPosition, limit) => guarded(() => listEntries(source, afterPosition, limit)),
-    pruneDelivered: ({ before, source, now, limit }) => guarded(() => prune.immediate(before, source ?? null, now, limit)),
-    expireTombstones: (before, limit) => guarded(() => expire.run(before, limit).changes),
+    sealAudit: (limit: number, now: number): number => seal.immediate(limit, now),
+    pruneDelivered: ({ before, source, now, limit }: PruneOptions): number => prune.immediate(before, source ?? null, now, limit),
+    expireTombstones: (before: number, limit: number): number => expire.run(before, limit).changes,
   };
 }

@@ -1,32 +1,13 @@
 /**
- * Delivery bookkeeping on SQLite: claim with leases, attempts, release, requeue. Read-only views live in
+ * Delivery bookkeeping on SQLite, as synchronous writes (writes.ts runs them on the writer thread, or on the main
+ * connection with the thread off): claim with leases, attempts, release, requeue. Read-only views live in
  * delivery-views.ts. Claiming runs in one IMMEDIATE transaction, which serialises claimers across processes
  * the way FOR UPDATE SKIP LOCKED does on PostgreSQL; max_in_flight is counted from live leases in the table,
  * so it holds across processes too.
  */
-import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter, Store } from '../types.ts';
-import { makeSqliteDeliveryViews } from './delivery-views.ts';
-import { guarded } from './errors.ts';
-import { grouped } from './grouped.ts';
+import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter } from '../types.ts';
+import { settleEach, type WriteSettled } from './write-failure.ts';
 import type { SqliteDb } from './open.ts';
-
-type DeliveryMethods = Pick<
-  Store,
-  | 'subscribeDue'
-  | 'claimDeliveries'
-  | 'completeAttempt'
-  | 'releaseLeases'
-  | 'requeueDeliveries'
-  | 'listDeliveries'
-  | 'destinationCounts'
-  | 'activity'
-  | 'listDestinationStates'
-  | 'setDestinationDisabled'
-  | 'stats'
-> & {
-  /** Tell subscribers that deliveries may be due (index.ts calls it after inserts that created deliveries). */
-  notifyDue(): void;
-};
 
 interface ClaimRow {
   id: string;
@@ -51,12 +32,7 @@ const RECOMPUTE_EVENT_STATUS = `UPDATE events SET status = (
               ELSE 'received' END
   FROM deliveries WHERE event_id = @eventId) WHERE id = @eventId`;
 
-export function makeSqliteDeliveries(db: SqliteDb): DeliveryMethods {
-  const listeners = new Set<() => void>();
-  const notifyDue = () => {
-    for (const listener of [...listeners]) listener();
-  };
-
+export function makeSqliteDeliveryWrites(db: SqliteDb) {
   const inFlight = db.prepare<[number, string], { n: number }>(
     'SELECT count(*) AS n FROM deliveries WHERE lease_expires_at > ? AND destination = ?',
   );
@@ -160,7 +136,8 @@ export function makeSqliteDeliveries(db: SqliteDb): DeliveryMethods {
     return true;
   });
 
-  const completeGrouped = grouped(db, complete);
+  // Attempts finishing together are recorded in one transaction (one fsync per group), each in its own savepoint.
+  const completeAll = settleEach(db, complete);
 
   const release = db.prepare('UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?');
 
@@ -190,26 +167,12 @@ export function makeSqliteDeliveries(db: SqliteDb): DeliveryMethods {
     for (const eventId of new Set(touched.map((t) => t.event_id))) recomputeEvent.run({ eventId });
     return touched.length;
   }
+  const requeueTx = db.transaction(requeue);
 
-  const notifyingIf = <T>(work: () => T, shouldNotify: (value: T) => boolean) =>
-    guarded(work).then((value) => {
-      if (shouldNotify(value)) notifyDue();
-      return value;
-    });
-
-  const { setDisabled, ...views } = makeSqliteDeliveryViews(db);
   return {
-    notifyDue,
-    subscribeDue(listener) {
-      listeners.add(listener);
-      return () => void listeners.delete(listener);
-    },
-    claimDeliveries: (options) => guarded(() => claim.immediate(options)),
-    // Attempts finishing together are recorded in one transaction: one fsync per group, not per attempt.
-    completeAttempt: completeGrouped,
-    releaseLeases: (workerId) => notifyingIf(() => release.run(workerId).changes, (n) => n > 0),
-    requeueDeliveries: (filter) => notifyingIf(() => db.transaction(requeue).immediate(filter), (n) => n > 0),
-    ...views,
-    setDestinationDisabled: (name, disabled, reason, now) => notifyingIf(() => setDisabled(name, disabled, reason, now), () => !disabled),
+    claimDeliveries: (options: ClaimOptions): ClaimedDelivery[] => claim.immediate(options),
+    completeAttempts: (results: AttemptResult[]): WriteSettled<boolean>[] => completeAll(results),
+    releaseLeases: (workerId: string): number => release.run(workerId).changes,
+    requeueDeliveries: (filter: RequeueFilter): number => requeueTx.immediate(filter),
   };
 }

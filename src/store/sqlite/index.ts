@@ -1,18 +1,22 @@
 /** The embedded SQLite backend: one file, WAL, synchronous=FULL. */
 import type { Store } from '../types.ts';
+import { groupPerTick } from '../group-per-tick.ts';
+import { toStorable } from '../storable.ts';
 import { makeSqliteAudit } from './audit.ts';
-import { makeSqliteDeliveries } from './deliveries.ts';
+import { makeSqliteDeliveryViews } from './delivery-views.ts';
 import { readConnectionSettings, settingsProblem, type ConnectionSettings } from './durability.ts';
 import { guarded } from './errors.ts';
 import { makeSqliteEvents } from './events.ts';
 import { migrateSqlite, pendingSqliteMigrations } from './migrate.ts';
 import { openSqlite } from './open.ts';
 import { BACKSTOP_CHECKPOINT_PAGES, type Checkpointer } from './checkpointer.ts';
+import { fromWriteFailure } from './write-failure.ts';
 import type { WriterThread } from './writer-thread.ts';
+import { makeSqliteWrites, writeOnThisConnection } from './writes.ts';
 import { StoreDownError } from '../store-down.ts';
 
 export interface SqliteStoreOptions {
-  /** Run ingest inserts (and their fsync) on this writer thread instead of the event loop. */
+  /** Run every write (and its fsync) on this writer thread instead of the event loop; reads stay on the main connection. */
   writer?: WriterThread;
   /**
    * Background checkpoints (checkpointer.ts), stopped when the store closes. With one, this connection checkpoints
@@ -33,8 +37,18 @@ export function makeSqliteStore(path: string, options: SqliteStoreOptions = {}):
   migrateSqlite(db);
   const ping = db.prepare('SELECT 1');
   const events = makeSqliteEvents(db);
-  const deliveries = makeSqliteDeliveries(db);
+  const { setDisabled: _, ...views } = makeSqliteDeliveryViews(db);
   const audit = makeSqliteAudit(db);
+  const writes = writer ?? writeOnThisConnection(makeSqliteWrites(db));
+  const listeners = new Set<() => void>();
+  const notifyDue = () => {
+    for (const listener of [...listeners]) listener();
+  };
+  const notifyingIf = async <T>(work: Promise<T>, shouldNotify: (value: T) => boolean) => {
+    const value = await work;
+    if (shouldNotify(value)) notifyDue();
+    return value;
+  };
   const connectionSettings = async () => {
     const settings: Record<string, ConnectionSettings> = { 'main connection': await guarded(() => readConnectionSettings(db)) };
     if (writer) settings['writer thread connection'] = await writer.connectionSettings();
@@ -60,15 +74,22 @@ export function makeSqliteStore(path: string, options: SqliteStoreOptions = {}):
     },
     listEvents: events.listEvents,
     getEvent: events.getEvent,
-    ...deliveries,
+    ...views,
     ...audit,
-    // With a writer thread, sealing runs there too: one writer, no lock waits on the event loop.
-    sealAudit: (limit, now) => (writer ?? audit).sealAudit(limit, now),
     // The outbox created deliveries with these events: wake in-process workers at once.
-    insertEvents: async (batch) => {
-      const outcomes = await (writer ?? events).insertEvents(batch);
-      if (batch.some((e, i) => outcomes[i]?.inserted && e.deliveries.length > 0)) deliveries.notifyDue();
-      return outcomes;
+    insertEvents: (batch) => notifyingIf(writes.insertEvents(batch.map(toStorable)), (outcomes) => batch.some((e, i) => outcomes[i]?.inserted && e.deliveries.length > 0)),
+    subscribeDue(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
     },
+    claimDeliveries: writes.claimDeliveries,
+    // Attempts finishing together are recorded in one transaction: one fsync per group, not per attempt.
+    completeAttempt: groupPerTick(async (results) => (await writes.completeAttempts(results)).map((s) => (s.ok ? s : { ok: false, error: fromWriteFailure(s.error) }))),
+    releaseLeases: (workerId) => notifyingIf(writes.releaseLeases(workerId), (n) => n > 0),
+    requeueDeliveries: (filter) => notifyingIf(writes.requeueDeliveries(filter), (n) => n > 0),
+    setDestinationDisabled: (name, disabled, reason, now) => notifyingIf(writes.setDestinationDisabled(name, disabled, reason, now), () => !disabled),
+    sealAudit: writes.sealAudit,
+    pruneDelivered: writes.pruneDelivered,
+    expireTombstones: writes.expireTombstones,
   };
 }

@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import { StorageUnavailableError } from '../../errors.ts';
 import { BACKSTOP_CHECKPOINT_PAGES } from './checkpointer.ts';
-import { toStorageError } from './errors.ts';
+import { fromWriteFailure, type WriteFailure } from './write-failure.ts';
 
 /** The thread's name, as diagnostics (inspector, heap snapshots) show it. */
 export const WRITER_THREAD_NAME = 'filab-sqlite-writer';
@@ -13,7 +13,7 @@ export interface RunningWriter {
   close(): Promise<void>;
 }
 
-type Reply = { id?: number; result?: never; error?: { code?: string; message: string }; ready?: boolean; closed?: boolean };
+type Reply = { id?: number; result?: never; error?: WriteFailure; ready?: boolean; closed?: boolean };
 
 /**
  * Resolves once the thread has opened its database, rejects if it dies before. After that, a death fails every
@@ -54,7 +54,7 @@ export function spawnWriter(module: URL, path: string, onDeath: (reason: string)
       if (!waiter) return;
       pending.delete(message.id!);
       if (message.result !== undefined) waiter.resolve(message.result);
-      else waiter.reject(toStorageError(Object.assign(new Error(message.error?.message), { code: message.error?.code })));
+      else waiter.reject(fromWriteFailure(message.error ?? { message: 'no answer' }));
     });
   });
 

@@ -10,17 +10,13 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { StorageUnavailableError } from '../../errors.ts';
 import { StoreDownError } from '../store-down.ts';
-import type { InsertOutcome, NewEvent } from '../types.ts';
-import { toStorable } from '../storable.ts';
+import type { ClaimedDelivery } from '../types.ts';
 import { encodeBatch } from './batch-codec.ts';
-import type { ConnectionSettings } from './durability.ts';
 import { spawnWriter, type RunningWriter } from './writer-spawn.ts';
+import type { SqliteWriter, WriteName } from './writes.ts';
 
-export interface WriterThread {
-  insertEvents(batch: NewEvent[]): Promise<InsertOutcome[]>;
-  sealAudit(limit: number, now: number): Promise<number>;
-  /** PRAGMA synchronous and journal_mode as the thread's own connection answers them. */
-  connectionSettings(): Promise<ConnectionSettings>;
+/** Every write of writes.ts, run on the thread (connectionSettings: as the thread's own connection answers them). */
+export interface WriterThread extends SqliteWriter {
   /** Why the thread cannot commit now (it died and its successor is not up yet), or null while it runs and after close(). */
   downReason(): string | null;
   close(): Promise<void>;
@@ -80,13 +76,26 @@ export async function startWriterThread(path: string, events: WriterThreadEvents
     return current.call<T>(request, transfer);
   }
 
+  const write =
+    <K extends WriteName>(op: K) =>
+    (...args: Parameters<SqliteWriter[K]>) =>
+      call<Awaited<ReturnType<SqliteWriter[K]>>>({ op, args });
+
   return {
     insertEvents: (batch) => {
-      const encoded = encodeBatch(batch.map(toStorable));
-      return call<InsertOutcome[]>({ batch: encoded }, [encoded.bytes]);
+      const encoded = encodeBatch(batch);
+      return call({ op: 'insertEvents', batch: encoded }, [encoded.bytes]);
     },
-    sealAudit: (limit, now) => call<number>({ seal: { limit, now } }),
-    connectionSettings: () => call<ConnectionSettings>({ settings: true }),
+    // A Buffer crosses the thread boundary as a plain Uint8Array: make each payload a Buffer again (no copy).
+    claimDeliveries: async (options) => (await write('claimDeliveries')(options)).map(asBufferPayload),
+    completeAttempts: write('completeAttempts'),
+    releaseLeases: write('releaseLeases'),
+    requeueDeliveries: write('requeueDeliveries'),
+    setDestinationDisabled: write('setDestinationDisabled'),
+    sealAudit: write('sealAudit'),
+    pruneDelivered: write('pruneDelivered'),
+    expireTombstones: write('expireTombstones'),
+    connectionSettings: write('connectionSettings'),
     downReason: () => (current || closed ? null : DOWN),
     async close() {
       if (closed) return;
@@ -98,6 +107,11 @@ export async function startWriterThread(path: string, events: WriterThreadEvents
       await last?.close();
     },
   };
+}
+
+function asBufferPayload(claimed: ClaimedDelivery): ClaimedDelivery {
+  const { payload } = claimed;
+  return { ...claimed, payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength) };
 }
 
 /**

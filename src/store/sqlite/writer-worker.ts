@@ -1,21 +1,20 @@
 /**
- * The SQLite writer thread: runs the group-commit inserts (and their fsync) on its own connection, so the
- * event loop that serves HTTP never blocks on a disk sync. Same statements, same transaction, same durability.
+ * The SQLite writer thread: every write of the store (ingest inserts, claims, attempt records, requeues, leases,
+ * destination state, audit sealing, retention) runs here on its own connection, so the event loop that serves
+ * HTTP never blocks on a lock or a disk sync. Same statements (writes.ts), same transactions, same durability.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { StorableEvent } from '../storable.ts';
-import { makeSqliteAudit } from './audit.ts';
 import { decodeBatch, type EncodedBatch } from './batch-codec.ts';
-import { readConnectionSettings } from './durability.ts';
-import { makeSqliteEvents } from './events.ts';
 import { openSqlite } from './open.ts';
+import { toWriteFailure } from './write-failure.ts';
+import { makeSqliteWrites, type WriteName } from './writes.ts';
 
 const { path, autoCheckpointPages } = workerData as { path: string; autoCheckpointPages: number };
 const db = openSqlite(path, { autoCheckpointPages });
-const events = makeSqliteEvents(db);
-const audit = makeSqliteAudit(db);
+const writes = makeSqliteWrites(db);
 
-type Request = { id: number; batch: EncodedBatch } | { id: number; seal: { limit: number; now: number } } | { id: number; settings: true };
+type Request = { id: number; op: 'insertEvents'; batch: EncodedBatch } | { id: number; op: Exclude<WriteName, 'insertEvents'>; args: unknown[] };
 /** A batch decoded as it arrived, waiting for the commit that will hold it. */
 type Queued = { id: number; events: StorableEvent[] };
 
@@ -36,7 +35,7 @@ function commitQueued(): void {
       size += next.events.length;
     }
     try {
-      const outcomes = events.insertEventsSync(group.flatMap((r) => r.events));
+      const outcomes = writes.insertEvents(group.flatMap((r) => r.events));
       let offset = 0;
       for (const r of group) {
         parentPort!.postMessage({ id: r.id, result: outcomes.slice(offset, offset + r.events.length) });
@@ -49,26 +48,23 @@ function commitQueued(): void {
 }
 
 function reply(id: number, err: unknown): void {
-  const e = err as { code?: string; message?: string; cause?: { code?: string } };
-  parentPort!.postMessage({ id, error: { code: e.cause?.code ?? e.code, message: e.message } });
+  parentPort!.postMessage({ id, error: toWriteFailure(err) });
 }
 
-// Every write of the ingest path happens here, sealing included, so writers never wait on each other's locks.
-parentPort!.on('message', async (message: Request | 'close') => {
+parentPort!.on('message', (message: Request | 'close') => {
   if (message === 'close') {
     commitQueued();
     db.close();
     parentPort!.postMessage({ closed: true });
     return;
   }
-  if ('batch' in message) {
+  if (message.op === 'insertEvents') {
     if (queued.push({ id: message.id, events: decodeBatch(message.batch) }) === 1) setImmediate(commitQueued);
     return;
   }
-  // The durability check asks this connection itself (durability.ts).
-  if ('settings' in message) return void parentPort!.postMessage({ id: message.id, result: readConnectionSettings(db) });
   try {
-    parentPort!.postMessage({ id: message.id, result: await audit.sealAudit(message.seal.limit, message.seal.now) });
+    const write = writes[message.op] as (...args: unknown[]) => unknown;
+    parentPort!.postMessage({ id: message.id, result: write(...message.args) ?? null });
   } catch (err) {
     reply(message.id, err);
   }
