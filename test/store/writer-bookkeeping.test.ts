@@ -51,3 +51,17 @@ it('claims, attempt records, requeues and releases answer StorageUnavailableErro
     await store.close();
   }
 });
+
+it('reports each transaction as the writer thread ran it: concurrent insert calls merged into fewer commits', async () => {
+  const store = await openStore({ databasePath: join(dir, 'merged.db'), databaseUrl: null, ingest: { sqliteWriterThread: true } });
+  try {
+    const commits: { events: number; committed: boolean }[] = [];
+    store.observeCommits!((events, _seconds, committed) => commits.push({ events, committed }));
+    await Promise.all(Array.from({ length: 40 }, () => store.insertEvents([newEvent()])));
+    await until(() => commits.reduce((n, c) => n + c.events, 0) === 40, 'every event reported');
+    expect(commits.every((c) => c.committed)).toBe(true);
+    expect(commits.length).toBeLessThan(40);
+  } finally {
+    await store.close();
+  }
+});

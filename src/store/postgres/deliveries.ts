@@ -5,7 +5,7 @@
  * the count of live leases they read cannot be raced past max_in_flight by another process; FOR UPDATE
  * SKIP LOCKED keeps them off rows another transaction (a completing attempt, a requeue) is changing.
  */
-import { groupPerTick, type Settled } from '../group-per-tick.ts';
+import { allOk, makeGroupCommit, type Settled } from '../group-commit.ts';
 import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter } from '../types.ts';
 import { toStorageError } from './errors.ts';
 import { DUE_CHANNEL, type Db, type Query } from './pool.ts';
@@ -236,8 +236,22 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
    * group is recorded again with one savepoint per attempt, so that only an attempt at fault fails (a lock wait
    * that timed out on one delivery row included), as if each had been recorded on its own.
    */
-  const completeAttempt = groupPerTick((results: AttemptResult[]) =>
+  const attempts = makeGroupCommit((results: AttemptResult[]) =>
     db.tx((q) => completeGroup(q, results, false)).catch(() => db.tx((q) => completeGroup(q, results, true))),
+  );
+
+  /**
+   * Claims made at once (several workers in this process) run one after another in one transaction: one commit for
+   * all. Each takes its destinations' advisory locks, held to the commit, so they still never exceed max_in_flight.
+   */
+  const claims = makeGroupCommit(async (requests: ClaimOptions[]) =>
+    allOk(
+      await db.tx(async (q) => {
+        const claimed: ClaimedDelivery[][] = [];
+        for (const options of requests) claimed.push(await claim(q, options));
+        return claimed;
+      }),
+    ),
   );
 
   async function requeue(q: Query, filter: RequeueFilter): Promise<number> {
@@ -286,8 +300,8 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
     });
 
   return {
-    claimDeliveries: (options: ClaimOptions) => db.tx((q) => claim(q, options)),
-    completeAttempt,
+    claimDeliveries: claims.submit,
+    completeAttempt: attempts.submit,
     releaseLeases: (workerId: string) =>
       thenWake(
         db.tx(async (q) => {

@@ -6,7 +6,6 @@
  * so it holds across processes too.
  */
 import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter } from '../types.ts';
-import { settleEach, type WriteSettled } from './write-failure.ts';
 import type { SqliteDb } from './open.ts';
 
 interface ClaimRow {
@@ -136,9 +135,6 @@ export function makeSqliteDeliveryWrites(db: SqliteDb) {
     return true;
   });
 
-  // Attempts finishing together are recorded in one transaction (one fsync per group), each in its own savepoint.
-  const completeAll = settleEach(db, complete);
-
   const release = db.prepare('UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?');
 
   function requeue(filter: RequeueFilter): number {
@@ -171,7 +167,7 @@ export function makeSqliteDeliveryWrites(db: SqliteDb) {
 
   return {
     claimDeliveries: (options: ClaimOptions): ClaimedDelivery[] => claim.immediate(options),
-    completeAttempts: (results: AttemptResult[]): WriteSettled<boolean>[] => completeAll(results),
+    completeAttempt: (result: AttemptResult): boolean => complete.immediate(result),
     releaseLeases: (workerId: string): number => release.run(workerId).changes,
     requeueDeliveries: (filter: RequeueFilter): number => requeueTx.immediate(filter),
   };

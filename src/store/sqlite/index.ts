@@ -1,6 +1,6 @@
 /** The embedded SQLite backend: one file, WAL, synchronous=FULL. */
 import type { Store } from '../types.ts';
-import { groupPerTick } from '../group-per-tick.ts';
+import { makeCommitRelay } from '../group-commit.ts';
 import { toStorable } from '../storable.ts';
 import { makeSqliteAudit } from './audit.ts';
 import { makeSqliteDeliveryViews } from './delivery-views.ts';
@@ -10,9 +10,8 @@ import { makeSqliteEvents } from './events.ts';
 import { migrateSqlite, pendingSqliteMigrations } from './migrate.ts';
 import { openSqlite } from './open.ts';
 import { BACKSTOP_CHECKPOINT_PAGES, type Checkpointer } from './checkpointer.ts';
-import { fromWriteFailure } from './write-failure.ts';
 import type { WriterThread } from './writer-thread.ts';
-import { makeSqliteWrites, writeOnThisConnection } from './writes.ts';
+import { writeOnThisConnection } from './writes.ts';
 import { StoreDownError } from '../store-down.ts';
 
 export interface SqliteStoreOptions {
@@ -23,6 +22,8 @@ export interface SqliteStoreOptions {
    * by itself only at the backstop; without, every ~16 MB of WAL (openSqlite's default).
    */
   checkpointer?: Checkpointer;
+  /** Where the writer thread reports its transactions; made here when there is no thread. */
+  commits?: ReturnType<typeof makeCommitRelay>;
 }
 
 export interface SqliteStore extends Store {
@@ -31,7 +32,7 @@ export interface SqliteStore extends Store {
 }
 
 export function makeSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
-  const { writer, checkpointer } = options;
+  const { writer, checkpointer, commits = makeCommitRelay() } = options;
   const db = openSqlite(path, { autoCheckpointPages: checkpointer ? BACKSTOP_CHECKPOINT_PAGES : undefined });
   // Statements are prepared against the schema, so migrate before building them.
   migrateSqlite(db);
@@ -39,7 +40,7 @@ export function makeSqliteStore(path: string, options: SqliteStoreOptions = {}):
   const events = makeSqliteEvents(db);
   const { setDisabled: _, ...views } = makeSqliteDeliveryViews(db);
   const audit = makeSqliteAudit(db);
-  const writes = writer ?? writeOnThisConnection(makeSqliteWrites(db));
+  const writes = writer ?? writeOnThisConnection(db, commits.report);
   const listeners = new Set<() => void>();
   const notifyDue = () => {
     for (const listener of [...listeners]) listener();
@@ -77,14 +78,23 @@ export function makeSqliteStore(path: string, options: SqliteStoreOptions = {}):
     ...views,
     ...audit,
     // The outbox created deliveries with these events: wake in-process workers at once.
-    insertEvents: (batch) => notifyingIf(writes.insertEvents(batch.map(toStorable)), (outcomes) => batch.some((e, i) => outcomes[i]?.inserted && e.deliveries.length > 0)),
+    observeCommits: commits.observe,
+    insertEvents: (batch) => {
+      const started = performance.now();
+      const inserted = writes.insertEvents(batch.map(toStorable)).catch((err: unknown) => {
+        // The writer reports the transactions it committed; a failed batch is reported here, reached or not.
+        commits.report(batch.length, (performance.now() - started) / 1000, false);
+        throw err;
+      });
+      return notifyingIf(inserted, (outcomes) => batch.some((e, i) => outcomes[i]?.inserted && e.deliveries.length > 0));
+    },
     subscribeDue(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);
     },
     claimDeliveries: writes.claimDeliveries,
-    // Attempts finishing together are recorded in one transaction: one fsync per group, not per attempt.
-    completeAttempt: groupPerTick(async (results) => (await writes.completeAttempts(results)).map((s) => (s.ok ? s : { ok: false, error: fromWriteFailure(s.error) }))),
+    // Attempts finishing together share the writer's next transaction (writes.ts): one fsync per group, not per attempt.
+    completeAttempt: writes.completeAttempt,
     releaseLeases: (workerId) => notifyingIf(writes.releaseLeases(workerId), (n) => n > 0),
     requeueDeliveries: (filter) => notifyingIf(writes.requeueDeliveries(filter), (n) => n > 0),
     setDestinationDisabled: (name, disabled, reason, now) => notifyingIf(writes.setDestinationDisabled(name, disabled, reason, now), () => !disabled),

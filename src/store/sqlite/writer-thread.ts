@@ -13,6 +13,7 @@ import { StoreDownError } from '../store-down.ts';
 import type { ClaimedDelivery } from '../types.ts';
 import { encodeBatch } from './batch-codec.ts';
 import { spawnWriter, type RunningWriter } from './writer-spawn.ts';
+import type { CommitReport } from '../group-commit.ts';
 import type { SqliteWriter, WriteName } from './writes.ts';
 
 /** Every write of writes.ts, run on the thread (connectionSettings: as the thread's own connection answers them). */
@@ -26,6 +27,8 @@ export interface WriterThread extends SqliteWriter {
 export interface WriterThreadEvents {
   died?(reason: string, restartInMs: number): void;
   restarted?(): void;
+  /** Each transaction on the thread that held event inserts (the commit metrics). */
+  committed?: CommitReport;
 }
 
 /** First restart after this long, doubling for each death in a row up to the cap: a thread that dies at once never spins. */
@@ -37,7 +40,7 @@ const DOWN = 'SQLite writer thread is down; a new one is starting';
 
 export async function startWriterThread(path: string, events: WriterThreadEvents = {}): Promise<WriterThread> {
   const module = await writerModule();
-  let current: RunningWriter | null = await spawnWriter(module, path, onDeath);
+  let current: RunningWriter | null = await spawnWriter(module, path, onDeath, (...commit) => events.committed?.(...commit));
   let startedAt = Date.now();
   let deathsInARow = 0;
   let closed = false;
@@ -60,7 +63,7 @@ export async function startWriterThread(path: string, events: WriterThreadEvents
   async function restart(): Promise<void> {
     let next: RunningWriter;
     try {
-      next = await spawnWriter(module, path, onDeath);
+      next = await spawnWriter(module, path, onDeath, (...commit) => events.committed?.(...commit));
     } catch (err) {
       startedAt = Date.now();
       return onDeath(`could not start again: ${err instanceof Error ? err.message : String(err)}`);
@@ -88,7 +91,7 @@ export async function startWriterThread(path: string, events: WriterThreadEvents
     },
     // A Buffer crosses the thread boundary as a plain Uint8Array: make each payload a Buffer again (no copy).
     claimDeliveries: async (options) => (await write('claimDeliveries')(options)).map(asBufferPayload),
-    completeAttempts: write('completeAttempts'),
+    completeAttempt: write('completeAttempt'),
     releaseLeases: write('releaseLeases'),
     requeueDeliveries: write('requeueDeliveries'),
     setDestinationDisabled: write('setDestinationDisabled'),
