@@ -153,7 +153,8 @@ export interface ClaimOptions {
   limit: number;
   /**
    * Destinations this worker delivers to, each with its max_in_flight: the count of unexpired leases
-   * for a destination (across all workers) never exceeds it. Disabled destinations are never claimed.
+   * for a destination (across all workers) never exceeds it. Disabled destinations are never claimed. Filled in
+   * this order: the caller rotates it between claims (delivery-rules.ts rotated) so no destination takes every slot.
    */
   destinations: { name: string; maxInFlight: number }[];
 }

@@ -1,6 +1,6 @@
 /** Audit chain sealing, retention (tombstones and checkpoints) and tombstone expiry on SQLite (hashes: src/audit/chain.ts). */
-import { CHECKPOINT_MAX_EVENTS, checkpointContentHash, entryHash, eventContentHash, GENESIS, HASH_VERSION } from '../../audit/chain.ts';
-import { auditEntriesSql, checkpointId, checkpointListsSql, groupBySource, toAuditEntry, toEventColumns, withCheckpointLists } from '../audit-rows.ts';
+import { checkpointContentHash, eventContentHash } from '../../audit/chain.ts';
+import { auditEntriesSql, checkpointChunks, checkpointListsSql, linkToChains, toAuditEntry, toEventColumns, withCheckpointLists, type ChainItem } from '../audit-rows.ts';
 import type { PruneOptions, Store } from '../types.ts';
 import { guarded } from './errors.ts';
 import type { SqliteDb } from './open.ts';
@@ -12,13 +12,7 @@ interface UnsealedRow {
   [column: string]: unknown;
 }
 
-/** One entry to append: an event or a retention checkpoint, with its content hash (see src/audit/chain.ts). */
-export interface ChainItem {
-  eventId: string;
-  source: string;
-  contentHash: string;
-  kind?: 'event' | 'checkpoint';
-}
+export type { ChainItem };
 
 /**
  * Appends entries (version 2) to their sources' chains and returns the positions they got; call inside a write
@@ -32,23 +26,17 @@ export function makeChainAppender(db: SqliteDb): (items: readonly ChainItem[], n
   );
   const append = db.prepare(
     `INSERT INTO audit_entries (source, position, event_id, content_hash, prev_hash, entry_hash, sealed_at, hash_version, kind)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ${HASH_VERSION}, ?)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  return (items, now) => {
-    const heads = new Map<string, { position: number; hash: string }>();
-    return items.map((item) => {
-      let current = heads.get(item.source);
-      if (!current) {
-        const h = head.get(item.source);
-        current = h ? { position: h.position, hash: h.entry_hash } : { position: 0, hash: GENESIS };
-      }
-      const next = { position: current.position + 1, hash: entryHash(current.hash, item.contentHash) };
-      const eventId = item.kind === 'checkpoint' ? checkpointId(item.source, next.position) : item.eventId;
-      append.run(item.source, next.position, eventId, item.contentHash, current.hash, next.hash, now, item.kind ?? 'event');
-      heads.set(item.source, next);
-      return next.position;
-    });
+  const headOf = (source: string) => {
+    const h = head.get(source);
+    return h && { position: h.position, hash: h.entry_hash };
   };
+  return (items, now) =>
+    linkToChains(items, headOf).map((e) => {
+      append.run(e.source, e.position, e.eventId, e.contentHash, e.prevHash, e.entryHash, now, e.version, e.kind);
+      return e.position;
+    });
 }
 
 const placeholder = () => '?';
@@ -106,13 +94,9 @@ export function makeSqliteAuditWrites(db: SqliteDb) {
       tombstone.run(now, row.id);
       dropDeliveries.run(row.id);
     }
-    for (const [chainSource, ids] of groupBySource(rows)) {
-      for (let at = 0; at < ids.length; at += CHECKPOINT_MAX_EVENTS) {
-        const chunk = ids.slice(at, at + CHECKPOINT_MAX_EVENTS);
-        const [position] = appendToChains([{ eventId: '', source: chainSource, contentHash: checkpointContentHash(chainSource, chunk), kind: 'checkpoint' }], now);
-        for (const id of chunk) markPruned.run(id, chainSource, position);
-      }
-    }
+    const chunks = checkpointChunks(rows);
+    const positions = appendToChains(chunks.map((c) => ({ eventId: '', source: c.source, contentHash: checkpointContentHash(c.source, c.ids), kind: 'checkpoint' as const })), now);
+    chunks.forEach((c, i) => c.ids.forEach((id) => markPruned.run(id, c.source, positions[i])));
     return rows.length;
   });
   const expire = db.prepare(

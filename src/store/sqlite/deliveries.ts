@@ -5,23 +5,10 @@
  * the way FOR UPDATE SKIP LOCKED does on PostgreSQL; max_in_flight is counted from live leases in the table,
  * so it holds across processes too.
  */
+import { lastErrorOf, toClaimed } from '../delivery-rules.ts';
+import type { Row } from '../rows.ts';
 import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter } from '../types.ts';
 import type { SqliteDb } from './open.ts';
-
-interface ClaimRow {
-  id: string;
-  event_id: string;
-  destination: string;
-  attempt_count: number;
-  schedule_step: number;
-  manual: number;
-  ordering_key: string | null;
-  source: string;
-  event_key: string;
-  event_type: string;
-  received_at: number;
-  payload: Buffer;
-}
 
 /** Event status from its deliveries: any dead > any failed > all delivered > received (also with none). */
 const RECOMPUTE_EVENT_STATUS = `UPDATE events SET status = (
@@ -37,7 +24,7 @@ export function makeSqliteDeliveryWrites(db: SqliteDb) {
   );
   const isDisabled = db.prepare<[string], { disabled: number }>('SELECT disabled FROM destination_states WHERE name = ?');
   // A delivery with an ordering key waits while an earlier one (by seq) of the same destination + key is unfinished.
-  const due = db.prepare<{ now: number; destination: string; limit: number }, ClaimRow>(
+  const due = db.prepare<{ now: number; destination: string; limit: number }, Row>(
     `SELECT d.id, d.event_id, d.destination, d.attempt_count, d.schedule_step, d.manual, d.ordering_key,
             e.source, e.event_key, e.event_type, e.received_at, e.payload
      FROM deliveries d JOIN events e ON e.id = d.event_id
@@ -50,37 +37,21 @@ export function makeSqliteDeliveryWrites(db: SqliteDb) {
   );
   const lease = db.prepare('UPDATE deliveries SET lease_owner = ?, lease_expires_at = ? WHERE id = ?');
 
+  // Destinations are filled in the order given (the worker rotates it: delivery-rules.ts).
   const claim = db.transaction((options: ClaimOptions): ClaimedDelivery[] => {
     const claimed: ClaimedDelivery[] = [];
-    // Rotate the starting destination so one busy destination cannot take every slot, claim after claim.
-    const start = options.destinations.length ? rotation++ % options.destinations.length : 0;
-    const order = [...options.destinations.slice(start), ...options.destinations.slice(0, start)];
-    for (const destination of order) {
+    for (const destination of options.destinations) {
       const room = Math.min(options.limit - claimed.length, destination.maxInFlight - inFlight.get(options.now, destination.name)!.n);
       if (room <= 0) continue;
       if (isDisabled.get(destination.name)?.disabled === 1) continue;
       for (const row of due.all({ now: options.now, destination: destination.name, limit: room })) {
         lease.run(options.workerId, options.now + options.leaseMs, row.id);
-        claimed.push({
-          id: row.id,
-          eventId: row.event_id,
-          destination: row.destination,
-          attemptNumber: row.attempt_count + 1,
-          manual: row.manual === 1,
-          scheduleStep: row.schedule_step,
-          orderingKey: row.ordering_key,
-          source: row.source,
-          eventKey: row.event_key,
-          eventType: row.event_type,
-          receivedAt: row.received_at,
-          payload: row.payload,
-        });
+        claimed.push(toClaimed(row));
       }
       if (claimed.length >= options.limit) break;
     }
     return claimed;
   });
-  let rotation = 0;
 
   const holder = db.prepare<[string, string], { event_id: string; destination: string; attempt_count: number; manual: number }>(
     'SELECT event_id, destination, attempt_count, manual FROM deliveries WHERE id = ? AND lease_owner = ?',
@@ -125,7 +96,7 @@ export function makeSqliteDeliveryWrites(db: SqliteDb) {
     if (!row) return false;
     const now = result.startedAt + result.durationMs;
     insertAttempt.run({ ...result, id: result.attemptId, attemptNumber: row.attempt_count + 1, manual: row.manual });
-    const error = result.outcome.kind === 'delivered' ? null : (result.error ?? (result.statusCode !== null ? `HTTP ${result.statusCode}` : 'failed'));
+    const error = lastErrorOf(result);
     const params = { id: result.deliveryId, now, error, next: result.outcome.kind === 'retry' ? result.outcome.nextAttemptAt : null };
     const statement = finish[result.outcome.kind];
     statement.run(result.outcome.kind === 'delivered' ? { id: params.id, now } : result.outcome.kind === 'retry' ? params : { id: params.id, now, error });
