@@ -68,7 +68,10 @@ export function groupedWrites(db: SqliteDb, report: CommitReport = () => {}): { 
     },
     { maxBatch: GROUP_MAX_EVENTS, size: (request) => Math.max(1, eventsIn(request)) },
   );
-  return { submit: commits.submit, names: Object.keys(writes) as WriteName[] };
+  // Reading the connection's settings writes nothing: answered at once, never behind a lock wait (for /ready).
+  const submit = (request: WriteRequest) =>
+    request.op === 'connectionSettings' ? Promise.resolve().then(() => writes.connectionSettings()) : commits.submit(request);
+  return { submit, names: Object.keys(writes) as WriteName[] };
 }
 
 /** The writes run on this connection, on the event loop (ingest.sqlite_writer_thread off). */
