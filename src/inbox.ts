@@ -92,10 +92,13 @@ export async function createInbox(options: InboxOptions): Promise<Inbox> {
   if (options.store) await checkDurability(options.store);
   const store = options.store ?? (await openStore(config, logger, { writerRestarted: () => metrics.sqliteWriterRestarts.inc(), checkDurability }));
   attachStoreGauges(metrics, store, clock);
-  const queue = makeCommitQueue(store, config.ingest, (size, seconds, stored) => {
+  // The commit metrics measure the transactions as the store ran them; a store that cannot say, as handed to it.
+  const observeCommit = (size: number, seconds: number, stored: boolean) => {
     if (stored) metrics.commitBatchSize.observe(size);
     metrics.commitDuration.observe(seconds);
-  });
+  };
+  store.observeCommits?.(observeCommit);
+  const queue = makeCommitQueue(store, config.ingest, store.observeCommits ? undefined : observeCommit);
   attachQueueGauges(metrics, queue, config.ingest.maxPending);
   const server = buildServer({ config, store, queue, metrics, clock, logger });
   const maintenance = startMaintenance({

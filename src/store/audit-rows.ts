@@ -2,9 +2,10 @@
  * The audit chain as both backends read it: the same query text (placeholders aside) and the same row mapping,
  * so an entry reads the same whichever backend sealed it. An entry comes with its event as stored now (null once
  * the row is gone or is a dedupe tombstone), the checkpoint that names it as pruned (only through a real checkpoint
- * entry), and for a checkpoint the event ids it names (filled in by withCheckpointLists).
+ * entry), and for a checkpoint the event ids it names (filled in by withCheckpointLists). Appending is shared too:
+ * linkToChains computes the entries, the backends only read heads and write rows.
  */
-import type { AuditEntry, EventColumns } from '../audit/chain.ts';
+import { CHECKPOINT_MAX_EVENTS, entryHash, GENESIS, HASH_VERSION, type AuditEntry, type EventColumns } from '../audit/chain.ts';
 import type { Row } from './rows.ts';
 
 /** The entries of source $1 after position $2, at most $3; `param(n)` writes the backend's placeholder n. */
@@ -72,9 +73,53 @@ export function checkpointId(source: string, position: number): string {
   return `chk_${position}_${source}`;
 }
 
-/** Event ids by source, in the order given. */
-export function groupBySource(rows: readonly { id: string; source: string }[]): Map<string, string[]> {
+/** Pruned events by source, in the order given, cut into checkpoint-sized lists: one checkpoint entry each. */
+export function checkpointChunks(rows: readonly { id: string; source: string }[]): { source: string; ids: string[] }[] {
   const bySource = new Map<string, string[]>();
   for (const row of rows) (bySource.get(row.source) ?? bySource.set(row.source, []).get(row.source)!).push(row.id);
-  return bySource;
+  const chunks: { source: string; ids: string[] }[] = [];
+  for (const [source, ids] of bySource) {
+    for (let at = 0; at < ids.length; at += CHECKPOINT_MAX_EVENTS) chunks.push({ source, ids: ids.slice(at, at + CHECKPOINT_MAX_EVENTS) });
+  }
+  return chunks;
+}
+
+/** One entry to append: an event or a retention checkpoint, with its content hash (see src/audit/chain.ts). */
+export interface ChainItem {
+  eventId: string;
+  source: string;
+  contentHash: string;
+  kind?: 'event' | 'checkpoint';
+  /** Hash version of contentHash (entries queued by older versions); default the current one. */
+  version?: number;
+}
+
+/** An entry ready to store: its position after its source's head, and the link hashes. */
+export interface ChainLink {
+  source: string;
+  eventId: string;
+  contentHash: string;
+  kind: 'event' | 'checkpoint';
+  version: number;
+  position: number;
+  prevHash: string;
+  entryHash: string;
+}
+
+/**
+ * Link items onto their sources' chains, in order: each after the previous item of its source, the first after the
+ * head `headOf` reads from the database (once per source; call inside the appenders' lock, which serialises them
+ * across connections and processes). A checkpoint's id names its position.
+ */
+export function linkToChains(items: readonly ChainItem[], headOf: (source: string) => { position: number; hash: string } | undefined): ChainLink[] {
+  const heads = new Map<string, { position: number; hash: string }>();
+  return items.map((item) => {
+    const current = heads.get(item.source) ?? headOf(item.source) ?? { position: 0, hash: GENESIS };
+    const version = item.version ?? HASH_VERSION;
+    const next = { position: current.position + 1, hash: entryHash(current.hash, item.contentHash, version) };
+    heads.set(item.source, next);
+    const kind = item.kind ?? 'event';
+    const eventId = kind === 'checkpoint' ? checkpointId(item.source, next.position) : item.eventId;
+    return { source: item.source, eventId, contentHash: item.contentHash, kind, version, position: next.position, prevHash: current.hash, entryHash: next.hash };
+  });
 }

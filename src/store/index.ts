@@ -5,6 +5,7 @@ import { migrateSqlite } from './sqlite/migrate.ts';
 import { openSqlite } from './sqlite/open.ts';
 import { startCheckpointer } from './sqlite/checkpointer.ts';
 import { startWriterThread } from './sqlite/writer-thread.ts';
+import { makeCommitRelay } from './group-commit.ts';
 import type { Store } from './types.ts';
 
 type StoreConfig = Pick<Config, 'databasePath' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize'>> & { ingest?: Pick<Config['ingest'], 'sqliteWriterThread'> };
@@ -55,6 +56,7 @@ export async function openStore(config: StoreConfig, log?: StoreLog, options: Op
     db.close();
   }
   const checkpointer = await startCheckpointer(config.databasePath);
+  const commits = makeCommitRelay();
   try {
     const writer = config.ingest?.sqliteWriterThread
       ? await startWriterThread(config.databasePath, {
@@ -63,10 +65,11 @@ export async function openStore(config: StoreConfig, log?: StoreLog, options: Op
             log?.warn({}, 'SQLite writer thread started again');
             options.writerRestarted?.();
           },
+          committed: commits.report,
         })
       : undefined;
     // Migrated above: SQLite's settings are this code's own, and migrating first lets every connection open.
-    return await checked(makeSqliteStore(config.databasePath, { writer, checkpointer }));
+    return await checked(makeSqliteStore(config.databasePath, { writer, checkpointer, commits }));
   } catch (err) {
     await checkpointer.close();
     throw err;

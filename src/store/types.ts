@@ -153,7 +153,8 @@ export interface ClaimOptions {
   limit: number;
   /**
    * Destinations this worker delivers to, each with its max_in_flight: the count of unexpired leases
-   * for a destination (across all workers) never exceeds it. Disabled destinations are never claimed.
+   * for a destination (across all workers) never exceeds it. Disabled destinations are never claimed. Filled in
+   * this order: the caller rotates it between claims (delivery-rules.ts rotated) so no destination takes every slot.
    */
   destinations: { name: string; maxInFlight: number }[];
 }
@@ -274,6 +275,13 @@ export interface Store {
    * Rejects with StorageUnavailableError when the database cannot commit; then nothing was stored.
    */
   insertEvents(events: NewEvent[]): Promise<InsertOutcome[]>;
+  /**
+   * Tell `listener` about every committed transaction that held event inserts, as the database ran it (a SQLite
+   * writer merges concurrent insertEvents calls into one): its events and how long it took (seconds); and about every
+   * insertEvents call that failed (committed false). The commit metrics (filab_commit_batch_size,
+   * filab_commit_duration_seconds) come from here. One listener.
+   */
+  observeCommits?(listener: (events: number, seconds: number, committed: boolean) => void): void;
   listEvents(query: EventQuery): Promise<Page<EventSummary>>;
   getEvent(id: string): Promise<EventDetail | null>;
 

@@ -9,6 +9,7 @@ import type { Clock } from '../clock.ts';
 import type { DestinationConfig, WorkerTuning } from '../config/types.ts';
 import { newId } from '../ids.ts';
 import type { Log } from '../log.ts';
+import { rotated } from '../store/delivery-rules.ts';
 import type { AttemptOutcome, ClaimedDelivery, Store } from '../store/types.ts';
 import { runAttempt } from './attempt.ts';
 import type { Handlers } from './handlers.ts';
@@ -57,6 +58,7 @@ export function makeWorker(deps: WorkerDeps): Worker {
   let started = false;
   let stopping = false;
   let claiming: Promise<number> | null = null;
+  let claimTurn = 0;
   let again = false;
   let pollTimer: NodeJS.Timeout | undefined;
   let unsubscribe = () => {};
@@ -66,7 +68,8 @@ export function makeWorker(deps: WorkerDeps): Worker {
     if (stopping || room <= 0 || claimTargets.length === 0) return 0;
     let claimed: ClaimedDelivery[];
     try {
-      claimed = await store.claimDeliveries({ now: clock.now(), workerId: id, leaseMs, limit: room, destinations: claimTargets });
+      // The store fills destinations in this order: start at the next one each time, so none takes every slot.
+      claimed = await store.claimDeliveries({ now: clock.now(), workerId: id, leaseMs, limit: room, destinations: rotated(claimTargets, claimTurn++) });
     } catch (err) {
       log.error({ err, workerId: id }, 'claiming deliveries failed; will retry at the next poll');
       return 0;

@@ -4,6 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe } from 'vitest';
 import type { Store } from '../../src/store/types.ts';
+import { bookkeepingContract } from './bookkeeping-contract.ts';
 import { deliveryContract } from './deliveries-contract.ts';
 import { eventContract } from './events-contract.ts';
 import { replayAndAuditContract } from './replay-audit-contract.ts';
@@ -35,6 +36,7 @@ export function describeStoreConformance(name: string, harness: StoreHarness): v
     };
     eventContract(openStore);
     deliveryContract(openStore);
+    bookkeepingContract(openStore);
     replayAndAuditContract(openStore, (sql) => harness.execute(sql));
   });
 }

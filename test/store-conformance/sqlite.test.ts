@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { verifyEntries } from '../../src/audit/chain.ts';
 import { openStore } from '../../src/store/index.ts';
 import { makeSqliteStore } from '../../src/store/sqlite/index.ts';
@@ -11,18 +11,27 @@ import { newEvent } from './fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'filab-conformance-'));
 let n = 0;
+/** Run SQL on the last store's file through a connection of its own. */
+function executeOnLast(sql: string): void {
+  const db = new Database(join(dir, `store-${n}.db`));
+  try {
+    db.exec(sql);
+  } finally {
+    db.close();
+  }
+}
 describeStoreConformance('sqlite', {
   fresh: async () => makeSqliteStore(join(dir, `store-${++n}.db`)),
-  execute: async (sql) => {
-    const db = new Database(join(dir, `store-${n}.db`));
-    try {
-      db.exec(sql);
-    } finally {
-      db.close();
-    }
-  },
-  teardown: async () => rmSync(dir, { recursive: true, force: true }),
+  execute: async (sql) => executeOnLast(sql),
 });
+
+// The default: every write (inserts, claims, attempts, requeues, sealing, retention) on the writer thread.
+describeStoreConformance('sqlite with the writer thread', {
+  fresh: async () => openStore({ databasePath: join(dir, `store-${++n}.db`), databaseUrl: null, ingest: { sqliteWriterThread: true } }),
+  execute: async (sql) => executeOnLast(sql),
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('sqlite audit sealing', () => {
   it('seals each new event in its insert transaction, and still drains events queued by older versions', async () => {

@@ -10,6 +10,7 @@ import { migrateSqlite } from '../../src/store/sqlite/migrate.ts';
 import { openSqlite } from '../../src/store/sqlite/open.ts';
 import { RESTART_BASE_MS, startWriterThread } from '../../src/store/sqlite/writer-thread.ts';
 import { WRITER_THREAD_NAME } from '../../src/store/sqlite/writer-spawn.ts';
+import { toStorable } from '../../src/store/storable.ts';
 import { newEvent } from '../store-conformance/fixtures.ts';
 import { exitThread } from '../helpers/durability-threads.ts';
 import { makeTempDir } from '../helpers/inbox.ts';
@@ -27,7 +28,7 @@ it('backs off 100, 200, 400, 800, 1600 ms while the thread cannot start, then ta
   let restarts = 0;
   const writer = await startWriterThread(path, { died: (reason, restartInMs) => deaths.push({ reason, restartInMs }), restarted: () => restarts++ });
   try {
-    expect(await writer.insertEvents([newEvent({ eventKey: 'evt_before' })])).toMatchObject([{ inserted: true }]);
+    expect(await writer.insertEvents([toStorable(newEvent({ eventKey: 'evt_before' }))])).toMatchObject([{ inserted: true }]);
     expect(writer.downReason()).toBeNull();
 
     // The database goes away (a directory where the file was): every new thread dies while opening it.
@@ -39,7 +40,7 @@ it('backs off 100, 200, 400, 800, 1600 ms while the thread cannot start, then ta
     expect(deaths.slice(1).every((d) => d.reason.startsWith('could not start again: SQLite writer thread failed'))).toBe(true);
     expect(deaths.slice(0, 5).map((d) => d.restartInMs)).toEqual([1, 2, 4, 8, 16].map((k) => k * RESTART_BASE_MS));
     expect(writer.downReason()).toBe('SQLite writer thread is down; a new one is starting');
-    await expect(writer.insertEvents([newEvent({ eventKey: 'evt_while_down' })])).rejects.toBeInstanceOf(StoreDownError);
+    await expect(writer.insertEvents([toStorable(newEvent({ eventKey: 'evt_while_down' }))])).rejects.toBeInstanceOf(StoreDownError);
     expect(restarts).toBe(0);
 
     // Put it back: the next attempt (at most 3.2 s later) takes over.
@@ -47,7 +48,7 @@ it('backs off 100, 200, 400, 800, 1600 ms while the thread cannot start, then ta
     renameSync(`${path}.moved`, path);
     await until(() => restarts === 1, 'the restart', 10_000);
     expect(writer.downReason()).toBeNull();
-    expect(await writer.insertEvents([newEvent({ eventKey: 'evt_after' })])).toMatchObject([{ inserted: true }]);
+    expect(await writer.insertEvents([toStorable(newEvent({ eventKey: 'evt_after' }))])).toMatchObject([{ inserted: true }]);
     expect(await writer.connectionSettings()).toEqual({ synchronous: 2, journalMode: 'wal' });
   } finally {
     await writer.close();

@@ -168,6 +168,8 @@ describe('HTTP delivery', () => {
     const enabled = await admin('/destinations/app/enable', { method: 'POST' });
     expect(enabled.json).toMatchObject({ name: 'app', disabled: false, disabled_reason: null });
     await waitFor(() => receiver!.requests.length === 3, 5000, 'deliveries after enable');
+    // The receiver answered; the attempt is recorded once its commit (on the writer thread) is done.
+    await waitFor(async () => (await eventDetail(second)).status === 'delivered', 5000, 'the attempts recorded');
     expect((await eventDetail(first)).status).toBe('delivered');
     expect((await eventDetail(second)).status).toBe('delivered');
   });

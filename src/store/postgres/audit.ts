@@ -1,6 +1,6 @@
 /** Audit chain sealing, retention (tombstones and checkpoints) and tombstone expiry on PostgreSQL (hashes: src/audit/chain.ts). */
-import { CHECKPOINT_MAX_EVENTS, checkpointContentHash, entryHash, eventContentHash, GENESIS, HASH_VERSION } from '../../audit/chain.ts';
-import { auditEntriesSql, checkpointId, checkpointListsSql, groupBySource, toAuditEntry, toEventColumns, withCheckpointLists } from '../audit-rows.ts';
+import { checkpointContentHash, eventContentHash, HASH_VERSION } from '../../audit/chain.ts';
+import { auditEntriesSql, checkpointChunks, checkpointListsSql, linkToChains, toAuditEntry, toEventColumns, withCheckpointLists, type ChainItem } from '../audit-rows.ts';
 import type { PruneOptions, Store } from '../types.ts';
 import type { Db, Query } from './pool.ts';
 
@@ -12,30 +12,15 @@ export const CHAIN_HEADS = `SELECT s.source, h.position, h.entry_hash FROM unnes
   CROSS JOIN LATERAL (SELECT position, entry_hash FROM audit_entries a WHERE a.source = s.source ORDER BY position DESC LIMIT 1) h`;
 
 // Its statements are prepared once per connection: the sealer runs them every few milliseconds under load.
-/** One entry to append after its source's head. */
-interface Appendable {
-  source: string;
-  eventId: string;
-  contentHash: string;
-  version: number;
-  kind: 'event' | 'checkpoint';
-}
-
 /**
  * Appends entries to their sources' chains; returns the positions they got. Call inside a transaction that holds
  * the audit lock (lockChains): the sealer and retention both append, one at a time across processes.
  */
-async function appendToChains(q: Query, items: Appendable[], now: number): Promise<number[]> {
+async function appendToChains(q: Query, items: ChainItem[], now: number): Promise<number[]> {
   const heads = new Map<string, { position: number; hash: string }>();
   const found = await q<{ source: string; position: number; entry_hash: string }>(CHAIN_HEADS, [[...new Set(items.map((i) => i.source))]], 'filab_chain_heads');
   for (const h of found.rows) heads.set(h.source, { position: h.position, hash: h.entry_hash });
-  const entries = items.map((item) => {
-    const current = heads.get(item.source) ?? { position: 0, hash: GENESIS };
-    const next = { position: current.position + 1, hash: entryHash(current.hash, item.contentHash, item.version) };
-    heads.set(item.source, next);
-    const eventId = item.kind === 'checkpoint' ? checkpointId(item.source, next.position) : item.eventId;
-    return { ...item, eventId, position: next.position, prev: current.hash, hash: next.hash };
-  });
+  const entries = linkToChains(items, (source) => heads.get(source));
   await q(
     `INSERT INTO audit_entries (source, position, event_id, content_hash, prev_hash, entry_hash, hash_version, kind, sealed_at)
      SELECT source, position, event_id, content_hash, prev_hash, entry_hash, hash_version, kind, $9
@@ -46,8 +31,8 @@ async function appendToChains(q: Query, items: Appendable[], now: number): Promi
       entries.map((e) => e.position),
       entries.map((e) => e.eventId),
       entries.map((e) => e.contentHash),
-      entries.map((e) => e.prev),
-      entries.map((e) => e.hash),
+      entries.map((e) => e.prevHash),
+      entries.map((e) => e.entryHash),
       entries.map((e) => e.version),
       entries.map((e) => e.kind),
       now,
@@ -112,13 +97,10 @@ async function prune(q: Query, { before, source, now, limit }: PruneOptions): Pr
   );
   if (!rows.length) return 0;
   await q('DELETE FROM deliveries WHERE event_id = ANY($1::text[])', [rows.map((r) => r.id)]);
-  const checkpoints: { source: string; ids: string[] }[] = [];
-  for (const [chainSource, ids] of groupBySource(rows)) {
-    for (let at = 0; at < ids.length; at += CHECKPOINT_MAX_EVENTS) checkpoints.push({ source: chainSource, ids: ids.slice(at, at + CHECKPOINT_MAX_EVENTS) });
-  }
+  const checkpoints = checkpointChunks(rows);
   const positions = await appendToChains(
     q,
-    checkpoints.map((c) => ({ source: c.source, eventId: '', contentHash: checkpointContentHash(c.source, c.ids), version: HASH_VERSION, kind: 'checkpoint' })),
+    checkpoints.map((c) => ({ source: c.source, eventId: '', contentHash: checkpointContentHash(c.source, c.ids), kind: 'checkpoint' })),
     now,
   );
   const named = checkpoints.flatMap((c, i) => c.ids.map((id) => ({ id, source: c.source, position: positions[i]! })));

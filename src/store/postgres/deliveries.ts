@@ -5,11 +5,12 @@
  * the count of live leases they read cannot be raced past max_in_flight by another process; FOR UPDATE
  * SKIP LOCKED keeps them off rows another transaction (a completing attempt, a requeue) is changing.
  */
-import { groupPerTick, type Settled } from '../group-per-tick.ts';
+import { allOk, makeGroupCommit, type Settled } from '../group-commit.ts';
 import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter } from '../types.ts';
 import { toStorageError } from './errors.ts';
 import { DUE_CHANNEL, type Db, type Query } from './pool.ts';
 import { makeWhere } from '../rows.ts';
+import { lastErrorOf, toClaimed } from '../delivery-rules.ts';
 
 /**
  * Event status from its deliveries: any dead > any failed > all delivered > received (also with none).
@@ -115,18 +116,14 @@ async function inSavepoint<T>(q: Query, step: () => Promise<T>): Promise<Settled
 }
 
 export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
-  let rotation = 0;
-
   async function claim(q: Query, options: ClaimOptions): Promise<ClaimedDelivery[]> {
     const claimed: ClaimedDelivery[] = [];
-    // Rotate the starting destination so one busy destination cannot take every slot, claim after claim.
-    const start = options.destinations.length ? rotation++ % options.destinations.length : 0;
-    const order = [...options.destinations.slice(start), ...options.destinations.slice(0, start)];
     // Lock every destination first, in one fixed order: claimers taking them in rotated order would deadlock.
     for (const name of options.destinations.map((d) => d.name).sort()) {
       await q("SELECT pg_advisory_xact_lock(hashtext('filab:claim:' || $1))", [name], 'filab_claim_lock');
     }
-    for (const destination of order) {
+    // Destinations are filled in the order given (the worker rotates it: delivery-rules.ts).
+    for (const destination of options.destinations) {
       if (claimed.length >= options.limit) break;
       const state = await q<{ disabled: boolean; in_flight: number }>(
         `SELECT coalesce((SELECT disabled FROM destination_states WHERE name = $1), false) AS disabled,
@@ -145,22 +142,7 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
         [options.workerId, options.now + options.leaseMs, due.rows.map((r) => r.id)],
         'filab_lease',
       );
-      for (const row of due.rows) {
-        claimed.push({
-          id: row.id as string,
-          eventId: row.event_id as string,
-          destination: row.destination as string,
-          attemptNumber: (row.attempt_count as number) + 1,
-          manual: row.manual === true,
-          scheduleStep: row.schedule_step as number,
-          orderingKey: row.ordering_key as string | null,
-          source: row.source as string,
-          eventKey: row.event_key as string,
-          eventType: row.event_type as string,
-          receivedAt: row.received_at as number,
-          payload: row.payload as Buffer,
-        });
-      }
+      claimed.push(...due.rows.map(toClaimed));
     }
     return claimed;
   }
@@ -173,7 +155,7 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
   async function recordAttempt(q: Query, result: AttemptResult): Promise<{ destination: string; eventId: string; at: number } | null> {
     const now = result.startedAt + result.durationMs;
     const { outcome } = result;
-    const error = outcome.kind === 'delivered' ? null : (result.error ?? (result.statusCode !== null ? `HTTP ${result.statusCode}` : 'failed'));
+    const error = lastErrorOf(result);
     const { sql, finishParams } = RECORD_ATTEMPT[outcome.kind];
     const finishValues = [result.deliveryId, now, error, outcome.kind === 'retry' ? outcome.nextAttemptAt : null];
     const recorded = await q<{ event_id: string; destination: string }>(sql, [
@@ -236,8 +218,22 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
    * group is recorded again with one savepoint per attempt, so that only an attempt at fault fails (a lock wait
    * that timed out on one delivery row included), as if each had been recorded on its own.
    */
-  const completeAttempt = groupPerTick((results: AttemptResult[]) =>
+  const attempts = makeGroupCommit((results: AttemptResult[]) =>
     db.tx((q) => completeGroup(q, results, false)).catch(() => db.tx((q) => completeGroup(q, results, true))),
+  );
+
+  /**
+   * Claims made at once (several workers in this process) run one after another in one transaction: one commit for
+   * all. Each takes its destinations' advisory locks, held to the commit, so they still never exceed max_in_flight.
+   */
+  const claims = makeGroupCommit(async (requests: ClaimOptions[]) =>
+    allOk(
+      await db.tx(async (q) => {
+        const claimed: ClaimedDelivery[][] = [];
+        for (const options of requests) claimed.push(await claim(q, options));
+        return claimed;
+      }),
+    ),
   );
 
   async function requeue(q: Query, filter: RequeueFilter): Promise<number> {
@@ -286,8 +282,8 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
     });
 
   return {
-    claimDeliveries: (options: ClaimOptions) => db.tx((q) => claim(q, options)),
-    completeAttempt,
+    claimDeliveries: claims.submit,
+    completeAttempt: attempts.submit,
     releaseLeases: (workerId: string) =>
       thenWake(
         db.tx(async (q) => {

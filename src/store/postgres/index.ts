@@ -1,4 +1,5 @@
 /** The PostgreSQL backend: a pool per process, many processes per database, LISTEN/NOTIFY to wake workers. */
+import { makeCommitRelay } from '../group-commit.ts';
 import type { Store } from '../types.ts';
 import { makePostgresAudit } from './audit.ts';
 import { makePostgresDeliveries } from './deliveries.ts';
@@ -22,6 +23,7 @@ export async function makePostgresStore(options: PostgresOptions): Promise<Store
   const db = makeDb(options.url, options.poolSize ?? 10, onError);
   const due = makeDueListener(options.url, onError);
   const events = makePostgresEvents(db);
+  const commits = makeCommitRelay();
   let closed = false;
   return {
     kind: 'postgres',
@@ -38,10 +40,19 @@ export async function makePostgresStore(options: PostgresOptions): Promise<Store
     },
     ...events,
     // The outbox created deliveries with these events: wake this process's workers at once (NOTIFY wakes the others).
+    observeCommits: commits.observe,
     insertEvents: async (batch) => {
-      const outcomes = await events.insertEvents(batch);
-      if (batch.some((e, i) => outcomes[i]?.inserted && e.deliveries.length > 0)) due.wake();
-      return outcomes;
+      // One call is one statement, one transaction (events.ts): report it as it ran.
+      const started = performance.now();
+      let committed = false;
+      try {
+        const outcomes = await events.insertEvents(batch);
+        committed = true;
+        if (batch.some((e, i) => outcomes[i]?.inserted && e.deliveries.length > 0)) due.wake();
+        return outcomes;
+      } finally {
+        commits.report(batch.length, (performance.now() - started) / 1000, committed);
+      }
     },
     subscribeDue: (listener) => due.subscribe(listener),
     ...makePostgresDeliveries(db, due.wake),

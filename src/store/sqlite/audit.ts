@@ -1,7 +1,7 @@
 /** Audit chain sealing, retention (tombstones and checkpoints) and tombstone expiry on SQLite (hashes: src/audit/chain.ts). */
-import { CHECKPOINT_MAX_EVENTS, checkpointContentHash, entryHash, eventContentHash, GENESIS, HASH_VERSION } from '../../audit/chain.ts';
-import { auditEntriesSql, checkpointId, checkpointListsSql, groupBySource, toAuditEntry, toEventColumns, withCheckpointLists } from '../audit-rows.ts';
-import type { Store } from '../types.ts';
+import { checkpointContentHash, eventContentHash } from '../../audit/chain.ts';
+import { auditEntriesSql, checkpointChunks, checkpointListsSql, linkToChains, toAuditEntry, toEventColumns, withCheckpointLists, type ChainItem } from '../audit-rows.ts';
+import type { PruneOptions, Store } from '../types.ts';
 import { guarded } from './errors.ts';
 import type { SqliteDb } from './open.ts';
 
@@ -12,13 +12,7 @@ interface UnsealedRow {
   [column: string]: unknown;
 }
 
-/** One entry to append: an event or a retention checkpoint, with its content hash (see src/audit/chain.ts). */
-export interface ChainItem {
-  eventId: string;
-  source: string;
-  contentHash: string;
-  kind?: 'event' | 'checkpoint';
-}
+export type { ChainItem };
 
 /**
  * Appends entries (version 2) to their sources' chains and returns the positions they got; call inside a write
@@ -32,28 +26,38 @@ export function makeChainAppender(db: SqliteDb): (items: readonly ChainItem[], n
   );
   const append = db.prepare(
     `INSERT INTO audit_entries (source, position, event_id, content_hash, prev_hash, entry_hash, sealed_at, hash_version, kind)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ${HASH_VERSION}, ?)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  return (items, now) => {
-    const heads = new Map<string, { position: number; hash: string }>();
-    return items.map((item) => {
-      let current = heads.get(item.source);
-      if (!current) {
-        const h = head.get(item.source);
-        current = h ? { position: h.position, hash: h.entry_hash } : { position: 0, hash: GENESIS };
-      }
-      const next = { position: current.position + 1, hash: entryHash(current.hash, item.contentHash) };
-      const eventId = item.kind === 'checkpoint' ? checkpointId(item.source, next.position) : item.eventId;
-      append.run(item.source, next.position, eventId, item.contentHash, current.hash, next.hash, now, item.kind ?? 'event');
-      heads.set(item.source, next);
-      return next.position;
-    });
+  const headOf = (source: string) => {
+    const h = head.get(source);
+    return h && { position: h.position, hash: h.entry_hash };
   };
+  return (items, now) =>
+    linkToChains(items, headOf).map((e) => {
+      append.run(e.source, e.position, e.eventId, e.contentHash, e.prevHash, e.entryHash, now, e.version, e.kind);
+      return e.position;
+    });
 }
 
 const placeholder = () => '?';
 
-export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'sealAudit' | 'auditSources' | 'listAuditEntries' | 'pruneDelivered' | 'expireTombstones'> {
+/** Reading the chains: on the main connection. */
+export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'auditSources' | 'listAuditEntries'> {
+  const entries = db.prepare<[string, number, number], Record<string, unknown>>(auditEntriesSql(placeholder));
+  const lists = db.prepare<[string, number, number], { position: number; event_id: string }>(checkpointListsSql(placeholder));
+  const listEntries = (source: string, afterPosition: number, limit: number) => {
+    const page = entries.all(source, afterPosition, limit).map((r) => toAuditEntry(source, r));
+    if (!page.some((e) => e.kind === 'checkpoint')) return page;
+    return withCheckpointLists(page, lists.all(source, afterPosition, page[page.length - 1]!.seq));
+  };
+  return {
+    auditSources: () => guarded(() => db.prepare('SELECT DISTINCT source FROM audit_entries ORDER BY source').pluck().all() as string[]),
+    listAuditEntries: (source, afterPosition, limit) => guarded(() => listEntries(source, afterPosition, limit)),
+  };
+}
+
+/** Sealing, retention and tombstone expiry, as synchronous writes (see writes.ts). */
+export function makeSqliteAuditWrites(db: SqliteDb) {
   const unsealed = db.prepare<[number], UnsealedRow & { pending_seq: number }>(
     `SELECT p.seq AS pending_seq, e.id, e.source, e.event_key, e.event_type, e.provider_created_at, e.received_at, e.secret_label,
        e.content_digest, e.headers, e.payload_sha256
@@ -74,14 +78,6 @@ export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'sealAudit' | 'auditS
     return rows.length;
   });
 
-  const entries = db.prepare<[string, number, number], Record<string, unknown>>(auditEntriesSql(placeholder));
-  const lists = db.prepare<[string, number, number], { position: number; event_id: string }>(checkpointListsSql(placeholder));
-  const listEntries = (source: string, afterPosition: number, limit: number) => {
-    const page = entries.all(source, afterPosition, limit).map((r) => toAuditEntry(source, r));
-    if (!page.some((e) => e.kind === 'checkpoint')) return page;
-    return withCheckpointLists(page, lists.all(source, afterPosition, page[page.length - 1]!.seq));
-  };
-
   const prunable = db.prepare<{ before: number; source: string | null; limit: number }, { id: string; source: string }>(
     `SELECT id, source FROM events WHERE status = 'delivered' AND pruned_at IS NULL AND received_at < @before
      AND (@source IS NULL OR source = @source) AND EXISTS (SELECT 1 FROM audit_entries a WHERE a.event_id = events.id)
@@ -98,13 +94,9 @@ export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'sealAudit' | 'auditS
       tombstone.run(now, row.id);
       dropDeliveries.run(row.id);
     }
-    for (const [chainSource, ids] of groupBySource(rows)) {
-      for (let at = 0; at < ids.length; at += CHECKPOINT_MAX_EVENTS) {
-        const chunk = ids.slice(at, at + CHECKPOINT_MAX_EVENTS);
-        const [position] = appendToChains([{ eventId: '', source: chainSource, contentHash: checkpointContentHash(chainSource, chunk), kind: 'checkpoint' }], now);
-        for (const id of chunk) markPruned.run(id, chainSource, position);
-      }
-    }
+    const chunks = checkpointChunks(rows);
+    const positions = appendToChains(chunks.map((c) => ({ eventId: '', source: c.source, contentHash: checkpointContentHash(c.source, c.ids), kind: 'checkpoint' as const })), now);
+    chunks.forEach((c, i) => c.ids.forEach((id) => markPruned.run(id, c.source, positions[i])));
     return rows.length;
   });
   const expire = db.prepare(
@@ -112,10 +104,8 @@ export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'sealAudit' | 'auditS
   );
 
   return {
-    sealAudit: (limit, now) => guarded(() => seal.immediate(limit, now)),
-    auditSources: () => guarded(() => db.prepare('SELECT DISTINCT source FROM audit_entries ORDER BY source').pluck().all() as string[]),
-    listAuditEntries: (source, afterPosition, limit) => guarded(() => listEntries(source, afterPosition, limit)),
-    pruneDelivered: ({ before, source, now, limit }) => guarded(() => prune.immediate(before, source ?? null, now, limit)),
-    expireTombstones: (before, limit) => guarded(() => expire.run(before, limit).changes),
+    sealAudit: (limit: number, now: number): number => seal.immediate(limit, now),
+    pruneDelivered: ({ before, source, now, limit }: PruneOptions): number => prune.immediate(before, source ?? null, now, limit),
+    expireTombstones: (before: number, limit: number): number => expire.run(before, limit).changes,
   };
 }

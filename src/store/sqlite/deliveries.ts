@@ -1,47 +1,14 @@
 /**
- * Delivery bookkeeping on SQLite: claim with leases, attempts, release, requeue. Read-only views live in
+ * Delivery bookkeeping on SQLite, as synchronous writes (writes.ts runs them on the writer thread, or on the main
+ * connection with the thread off): claim with leases, attempts, release, requeue. Read-only views live in
  * delivery-views.ts. Claiming runs in one IMMEDIATE transaction, which serialises claimers across processes
  * the way FOR UPDATE SKIP LOCKED does on PostgreSQL; max_in_flight is counted from live leases in the table,
  * so it holds across processes too.
  */
-import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter, Store } from '../types.ts';
-import { makeSqliteDeliveryViews } from './delivery-views.ts';
-import { guarded } from './errors.ts';
-import { grouped } from './grouped.ts';
+import { lastErrorOf, toClaimed } from '../delivery-rules.ts';
+import type { Row } from '../rows.ts';
+import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter } from '../types.ts';
 import type { SqliteDb } from './open.ts';
-
-type DeliveryMethods = Pick<
-  Store,
-  | 'subscribeDue'
-  | 'claimDeliveries'
-  | 'completeAttempt'
-  | 'releaseLeases'
-  | 'requeueDeliveries'
-  | 'listDeliveries'
-  | 'destinationCounts'
-  | 'activity'
-  | 'listDestinationStates'
-  | 'setDestinationDisabled'
-  | 'stats'
-> & {
-  /** Tell subscribers that deliveries may be due (index.ts calls it after inserts that created deliveries). */
-  notifyDue(): void;
-};
-
-interface ClaimRow {
-  id: string;
-  event_id: string;
-  destination: string;
-  attempt_count: number;
-  schedule_step: number;
-  manual: number;
-  ordering_key: string | null;
-  source: string;
-  event_key: string;
-  event_type: string;
-  received_at: number;
-  payload: Buffer;
-}
 
 /** Event status from its deliveries: any dead > any failed > all delivered > received (also with none). */
 const RECOMPUTE_EVENT_STATUS = `UPDATE events SET status = (
@@ -51,18 +18,13 @@ const RECOMPUTE_EVENT_STATUS = `UPDATE events SET status = (
               ELSE 'received' END
   FROM deliveries WHERE event_id = @eventId) WHERE id = @eventId`;
 
-export function makeSqliteDeliveries(db: SqliteDb): DeliveryMethods {
-  const listeners = new Set<() => void>();
-  const notifyDue = () => {
-    for (const listener of [...listeners]) listener();
-  };
-
+export function makeSqliteDeliveryWrites(db: SqliteDb) {
   const inFlight = db.prepare<[number, string], { n: number }>(
     'SELECT count(*) AS n FROM deliveries WHERE lease_expires_at > ? AND destination = ?',
   );
   const isDisabled = db.prepare<[string], { disabled: number }>('SELECT disabled FROM destination_states WHERE name = ?');
   // A delivery with an ordering key waits while an earlier one (by seq) of the same destination + key is unfinished.
-  const due = db.prepare<{ now: number; destination: string; limit: number }, ClaimRow>(
+  const due = db.prepare<{ now: number; destination: string; limit: number }, Row>(
     `SELECT d.id, d.event_id, d.destination, d.attempt_count, d.schedule_step, d.manual, d.ordering_key,
             e.source, e.event_key, e.event_type, e.received_at, e.payload
      FROM deliveries d JOIN events e ON e.id = d.event_id
@@ -75,37 +37,21 @@ export function makeSqliteDeliveries(db: SqliteDb): DeliveryMethods {
   );
   const lease = db.prepare('UPDATE deliveries SET lease_owner = ?, lease_expires_at = ? WHERE id = ?');
 
+  // Destinations are filled in the order given (the worker rotates it: delivery-rules.ts).
   const claim = db.transaction((options: ClaimOptions): ClaimedDelivery[] => {
     const claimed: ClaimedDelivery[] = [];
-    // Rotate the starting destination so one busy destination cannot take every slot, claim after claim.
-    const start = options.destinations.length ? rotation++ % options.destinations.length : 0;
-    const order = [...options.destinations.slice(start), ...options.destinations.slice(0, start)];
-    for (const destination of order) {
+    for (const destination of options.destinations) {
       const room = Math.min(options.limit - claimed.length, destination.maxInFlight - inFlight.get(options.now, destination.name)!.n);
       if (room <= 0) continue;
       if (isDisabled.get(destination.name)?.disabled === 1) continue;
       for (const row of due.all({ now: options.now, destination: destination.name, limit: room })) {
         lease.run(options.workerId, options.now + options.leaseMs, row.id);
-        claimed.push({
-          id: row.id,
-          eventId: row.event_id,
-          destination: row.destination,
-          attemptNumber: row.attempt_count + 1,
-          manual: row.manual === 1,
-          scheduleStep: row.schedule_step,
-          orderingKey: row.ordering_key,
-          source: row.source,
-          eventKey: row.event_key,
-          eventType: row.event_type,
-          receivedAt: row.received_at,
-          payload: row.payload,
-        });
+        claimed.push(toClaimed(row));
       }
       if (claimed.length >= options.limit) break;
     }
     return claimed;
   });
-  let rotation = 0;
 
   const holder = db.prepare<[string, string], { event_id: string; destination: string; attempt_count: number; manual: number }>(
     'SELECT event_id, destination, attempt_count, manual FROM deliveries WHERE id = ? AND lease_owner = ?',
@@ -150,7 +96,7 @@ export function makeSqliteDeliveries(db: SqliteDb): DeliveryMethods {
     if (!row) return false;
     const now = result.startedAt + result.durationMs;
     insertAttempt.run({ ...result, id: result.attemptId, attemptNumber: row.attempt_count + 1, manual: row.manual });
-    const error = result.outcome.kind === 'delivered' ? null : (result.error ?? (result.statusCode !== null ? `HTTP ${result.statusCode}` : 'failed'));
+    const error = lastErrorOf(result);
     const params = { id: result.deliveryId, now, error, next: result.outcome.kind === 'retry' ? result.outcome.nextAttemptAt : null };
     const statement = finish[result.outcome.kind];
     statement.run(result.outcome.kind === 'delivered' ? { id: params.id, now } : result.outcome.kind === 'retry' ? params : { id: params.id, now, error });
@@ -159,8 +105,6 @@ export function makeSqliteDeliveries(db: SqliteDb): DeliveryMethods {
     recomputeEvent.run({ eventId: row.event_id });
     return true;
   });
-
-  const completeGrouped = grouped(db, complete);
 
   const release = db.prepare('UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?');
 
@@ -190,26 +134,12 @@ export function makeSqliteDeliveries(db: SqliteDb): DeliveryMethods {
     for (const eventId of new Set(touched.map((t) => t.event_id))) recomputeEvent.run({ eventId });
     return touched.length;
   }
+  const requeueTx = db.transaction(requeue);
 
-  const notifyingIf = <T>(work: () => T, shouldNotify: (value: T) => boolean) =>
-    guarded(work).then((value) => {
-      if (shouldNotify(value)) notifyDue();
-      return value;
-    });
-
-  const { setDisabled, ...views } = makeSqliteDeliveryViews(db);
   return {
-    notifyDue,
-    subscribeDue(listener) {
-      listeners.add(listener);
-      return () => void listeners.delete(listener);
-    },
-    claimDeliveries: (options) => guarded(() => claim.immediate(options)),
-    // Attempts finishing together are recorded in one transaction: one fsync per group, not per attempt.
-    completeAttempt: completeGrouped,
-    releaseLeases: (workerId) => notifyingIf(() => release.run(workerId).changes, (n) => n > 0),
-    requeueDeliveries: (filter) => notifyingIf(() => db.transaction(requeue).immediate(filter), (n) => n > 0),
-    ...views,
-    setDestinationDisabled: (name, disabled, reason, now) => notifyingIf(() => setDisabled(name, disabled, reason, now), () => !disabled),
+    claimDeliveries: (options: ClaimOptions): ClaimedDelivery[] => claim.immediate(options),
+    completeAttempt: (result: AttemptResult): boolean => complete.immediate(result),
+    releaseLeases: (workerId: string): number => release.run(workerId).changes,
+    requeueDeliveries: (filter: RequeueFilter): number => requeueTx.immediate(filter),
   };
 }

@@ -2,7 +2,8 @@
 import { Worker } from 'node:worker_threads';
 import { StorageUnavailableError } from '../storage-error.ts';
 import { BACKSTOP_CHECKPOINT_PAGES } from './checkpointer.ts';
-import { toStorageError } from './errors.ts';
+import { fromWriteFailure, type WriteFailure } from './write-failure.ts';
+import type { CommitReport } from '../group-commit.ts';
 
 /** The thread's name, as diagnostics (inspector, heap snapshots) show it. */
 export const WRITER_THREAD_NAME = 'filab-sqlite-writer';
@@ -13,13 +14,13 @@ export interface RunningWriter {
   close(): Promise<void>;
 }
 
-type Reply = { id?: number; result?: never; error?: { code?: string; message: string }; ready?: boolean; closed?: boolean };
+type Reply = { id?: number; result?: never; error?: WriteFailure; ready?: boolean; closed?: boolean; commit?: { events: number; seconds: number; committed: boolean } };
 
 /**
  * Resolves once the thread has opened its database, rejects if it dies before. After that, a death fails every
  * request it held with StorageUnavailableError and calls onDeath once (not for a death during close()).
  */
-export function spawnWriter(module: URL, path: string, onDeath: (reason: string) => void): Promise<RunningWriter> {
+export function spawnWriter(module: URL, path: string, onDeath: (reason: string) => void, onCommit: CommitReport = () => {}): Promise<RunningWriter> {
   const worker = new Worker(module, {
     name: WRITER_THREAD_NAME,
     workerData: { path, autoCheckpointPages: BACKSTOP_CHECKPOINT_PAGES },
@@ -50,11 +51,12 @@ export function spawnWriter(module: URL, path: string, onDeath: (reason: string)
         return resolve({ call, close });
       }
       if (message.closed) return void worker.terminate();
+      if (message.commit) return onCommit(message.commit.events, message.commit.seconds, message.commit.committed);
       const waiter = message.id === undefined ? undefined : pending.get(message.id);
       if (!waiter) return;
       pending.delete(message.id!);
       if (message.result !== undefined) waiter.resolve(message.result);
-      else waiter.reject(toStorageError(Object.assign(new Error(message.error?.message), { code: message.error?.code })));
+      else waiter.reject(fromWriteFailure(message.error ?? { message: 'no answer' }));
     });
   });
 

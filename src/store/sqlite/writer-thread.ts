@@ -10,17 +10,14 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { StorageUnavailableError } from '../storage-error.ts';
 import { StoreDownError } from '../store-down.ts';
-import type { InsertOutcome, NewEvent } from '../types.ts';
-import { toStorable } from '../storable.ts';
+import type { ClaimedDelivery } from '../types.ts';
 import { encodeBatch } from './batch-codec.ts';
-import type { ConnectionSettings } from './durability.ts';
 import { spawnWriter, type RunningWriter } from './writer-spawn.ts';
+import type { CommitReport } from '../group-commit.ts';
+import type { SqliteWriter, WriteName } from './writes.ts';
 
-export interface WriterThread {
-  insertEvents(batch: NewEvent[]): Promise<InsertOutcome[]>;
-  sealAudit(limit: number, now: number): Promise<number>;
-  /** PRAGMA synchronous and journal_mode as the thread's own connection answers them. */
-  connectionSettings(): Promise<ConnectionSettings>;
+/** Every write of writes.ts, run on the thread (connectionSettings: as the thread's own connection answers them). */
+export interface WriterThread extends SqliteWriter {
   /** Why the thread cannot commit now (it died and its successor is not up yet), or null while it runs and after close(). */
   downReason(): string | null;
   close(): Promise<void>;
@@ -30,6 +27,8 @@ export interface WriterThread {
 export interface WriterThreadEvents {
   died?(reason: string, restartInMs: number): void;
   restarted?(): void;
+  /** Each transaction on the thread that held event inserts (the commit metrics). */
+  committed?: CommitReport;
 }
 
 /** First restart after this long, doubling for each death in a row up to the cap: a thread that dies at once never spins. */
@@ -41,7 +40,7 @@ const DOWN = 'SQLite writer thread is down; a new one is starting';
 
 export async function startWriterThread(path: string, events: WriterThreadEvents = {}): Promise<WriterThread> {
   const module = await writerModule();
-  let current: RunningWriter | null = await spawnWriter(module, path, onDeath);
+  let current: RunningWriter | null = await spawnWriter(module, path, onDeath, (...commit) => events.committed?.(...commit));
   let startedAt = Date.now();
   let deathsInARow = 0;
   let closed = false;
@@ -64,7 +63,7 @@ export async function startWriterThread(path: string, events: WriterThreadEvents
   async function restart(): Promise<void> {
     let next: RunningWriter;
     try {
-      next = await spawnWriter(module, path, onDeath);
+      next = await spawnWriter(module, path, onDeath, (...commit) => events.committed?.(...commit));
     } catch (err) {
       startedAt = Date.now();
       return onDeath(`could not start again: ${err instanceof Error ? err.message : String(err)}`);
@@ -80,13 +79,26 @@ export async function startWriterThread(path: string, events: WriterThreadEvents
     return current.call<T>(request, transfer);
   }
 
+  const write =
+    <K extends WriteName>(op: K) =>
+    (...args: Parameters<SqliteWriter[K]>) =>
+      call<Awaited<ReturnType<SqliteWriter[K]>>>({ op, args });
+
   return {
     insertEvents: (batch) => {
-      const encoded = encodeBatch(batch.map(toStorable));
-      return call<InsertOutcome[]>({ batch: encoded }, [encoded.bytes]);
+      const encoded = encodeBatch(batch);
+      return call({ op: 'insertEvents', batch: encoded }, [encoded.bytes]);
     },
-    sealAudit: (limit, now) => call<number>({ seal: { limit, now } }),
-    connectionSettings: () => call<ConnectionSettings>({ settings: true }),
+    // A Buffer crosses the thread boundary as a plain Uint8Array: make each payload a Buffer again (no copy).
+    claimDeliveries: async (options) => (await write('claimDeliveries')(options)).map(asBufferPayload),
+    completeAttempt: write('completeAttempt'),
+    releaseLeases: write('releaseLeases'),
+    requeueDeliveries: write('requeueDeliveries'),
+    setDestinationDisabled: write('setDestinationDisabled'),
+    sealAudit: write('sealAudit'),
+    pruneDelivered: write('pruneDelivered'),
+    expireTombstones: write('expireTombstones'),
+    connectionSettings: write('connectionSettings'),
     downReason: () => (current || closed ? null : DOWN),
     async close() {
       if (closed) return;
@@ -98,6 +110,11 @@ export async function startWriterThread(path: string, events: WriterThreadEvents
       await last?.close();
     },
   };
+}
+
+function asBufferPayload(claimed: ClaimedDelivery): ClaimedDelivery {
+  const { payload } = claimed;
+  return { ...claimed, payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength) };
 }
 
 /**
