@@ -5,7 +5,7 @@
  */
 export class StorageUnavailableError extends Error {
   constructor(cause?: unknown) {
-    super('Storage unavailable', { cause });
+    super('Storage unavailable, retry later', { cause });
     this.name = 'StorageUnavailableError';
   }
 }
