@@ -67,7 +67,11 @@ export function* eventBatches(count: number, now: number): Generator<FilledEvent
   let batch: FilledEvent[] = [];
   for (let i = 0; i < count; i++) {
     let pick = next();
-    const source = SOURCES.find((s) => (pick -= s.share) < 0) ?? SOURCES[0];
+    const source =
+      SOURCES.find((s) => {
+        pick -= s.share;
+        return pick < 0;
+      }) ?? SOURCES[0];
     const roll = next();
     const status = i >= count - 200 ? 'received' : roll < 0.01 ? 'failed' : roll < 0.02 ? 'dead' : roll < 0.025 ? 'received' : 'delivered';
     let key = 'evt_';
@@ -83,7 +87,9 @@ export function* eventBatches(count: number, now: number): Generator<FilledEvent
       receivedAt,
       status: pruned ? 'delivered' : status,
       prunedAt: pruned ? now - DAY_MS : null,
-      payload: pruned ? '' : JSON.stringify({ id: key, object: 'event', data: { amount: Math.floor(next() * 100_000), currency: 'eur', note: 'x'.repeat(120) } }),
+      payload: pruned
+        ? ''
+        : JSON.stringify({ id: key, object: 'event', data: { amount: Math.floor(next() * 100_000), currency: 'eur', note: 'x'.repeat(120) } }),
     });
     if (batch.length === BATCH) {
       yield batch;
@@ -166,7 +172,8 @@ export function fillSqlite(path: string, count: number, now: number, progress: (
   for (const batch of eventBatches(count, now)) {
     insertBatch(batch);
     sample(batch, shape);
-    progress((done += batch.length));
+    done += batch.length;
+    progress(done);
   }
   for (const index of indexes) db.exec(index.sql);
   db.close();
@@ -212,7 +219,8 @@ export async function fillPostgres(url: string, count: number, now: number, prog
       );
       await client.query('COMMIT');
       sample(batch, shape);
-      progress((done += batch.length));
+      done += batch.length;
+      progress(done);
     }
     await client.query(`SELECT setval(pg_get_serial_sequence('events', 'seq'), $1)`, [count]);
     for (const index of indexes) await client.query(index.definition);

@@ -96,7 +96,10 @@ async function time(store: Store, shape: FillShape): Promise<Map<string, { media
 function progress(backend: string) {
   const start = Date.now();
   return (done: number) => {
-    if (done % 100_000 === 0 || done === EVENTS) process.stderr.write(`\r${backend}: ${done.toLocaleString('en')} of ${EVENTS.toLocaleString('en')} events, ${((Date.now() - start) / 1000).toFixed(0)} s`);
+    if (done % 100_000 === 0 || done === EVENTS)
+      process.stderr.write(
+        `\r${backend}: ${done.toLocaleString('en')} of ${EVENTS.toLocaleString('en')} events, ${((Date.now() - start) / 1000).toFixed(0)} s`,
+      );
     if (done === EVENTS) process.stderr.write('\n');
   };
 }

@@ -8,9 +8,16 @@ const algorithms: HashAlgorithm[] = ['sha1', 'sha256', 'sha512'];
 // Mostly-ASCII text around 64 characters exercises both ways text is laid out (copied by hand when short and
 // ASCII, else encoded), including a non-ASCII character late in an otherwise ASCII string.
 const nearAscii = fc.string({ unit: fc.constantFrom('a', '1', '.', 'a', '1', '.', 'é', '€', '😀'), maxLength: 80 });
-const part = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 200 }), nearAscii, fc.uint8Array({ maxLength: 3000 }).map((b) => Buffer.from(b)));
+const part = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 200 }),
+  nearAscii,
+  fc.uint8Array({ maxLength: 3000 }).map((b) => Buffer.from(b)),
+);
 // Keys shorter than, equal to and longer than every block size (64 and 128 bytes), as text and as bytes.
-const key = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 200 }), fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)));
+const key = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 200 }),
+  fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+);
 
 function reference(algorithm: HashAlgorithm, k: string | Buffer, parts: (string | Buffer)[]): Buffer {
   const mac = createHmac(algorithm, k);

@@ -52,7 +52,8 @@ function paddedKey(algorithm: HashAlgorithm, key: string | Buffer): PaddedKey {
     outer[i]! ^= k[i]!;
   }
   if (cache.size >= 256) cache.clear();
-  cache.set(cacheKey, (pads = { inner, outer }));
+  pads = { inner, outer };
+  cache.set(cacheKey, pads);
   return pads;
 }
 

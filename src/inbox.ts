@@ -121,7 +121,16 @@ export async function createInbox(options: InboxOptions): Promise<Inbox> {
   const worker =
     options.worker === false
       ? null
-      : makeWorker({ store, destinations: config.destinations, tuning: config.worker, clock, log: logger, handlers, onAttempt: (a) => recordAttempt(metrics, a), ...(options.random ? { random: options.random } : {}) });
+      : makeWorker({
+          store,
+          destinations: config.destinations,
+          tuning: config.worker,
+          clock,
+          log: logger,
+          handlers,
+          onAttempt: (a) => recordAttempt(metrics, a),
+          ...(options.random ? { random: options.random } : {}),
+        });
   if (options.startWorker !== false) worker?.start();
 
   let closed = false;

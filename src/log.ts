@@ -88,6 +88,7 @@ class LazyChild implements Log {
 
   #write(level: keyof Log, obj: object, msg?: string): void {
     if (this.#parent.isLevelEnabled?.(level) === false) return;
-    (this.#child ??= this.#parent.child(this.#bindings))[level](obj, msg);
+    this.#child ??= this.#parent.child(this.#bindings);
+    this.#child[level](obj, msg);
   }
 }

@@ -20,7 +20,9 @@ describe('recordAttempt', () => {
       ['ledger', 'delivered', 1],
       ['crm', 'dead', 1],
     ]);
-    const latency = (await m.deliveryLatency.get()).values.find((v) => v.metricName === 'filab_delivery_duration_seconds_sum' && v.labels.destination === 'ledger');
+    const latency = (await m.deliveryLatency.get()).values.find(
+      (v) => v.metricName === 'filab_delivery_duration_seconds_sum' && v.labels.destination === 'ledger',
+    );
     expect(latency?.value).toBeCloseTo(0.15, 6);
   });
 });

@@ -13,23 +13,34 @@ export interface AdminRoutesOptions {
 }
 
 /** An ISO 8601 time or epoch milliseconds, as ms. */
-const time = z.union([
-  z.iso.datetime({ offset: true }).transform((v) => Date.parse(v)),
-  z.coerce.number().int().min(0).max(8.64e15),
-]);
+const time = z.union([z.iso.datetime({ offset: true }).transform((v) => Date.parse(v)), z.coerce.number().int().min(0).max(8.64e15)]);
 const text = z.string().min(1).max(255);
 const eventStatus = z.enum(['received', 'delivered', 'failed', 'dead']);
 const deliveryStatus = z.enum(['pending', 'failed', 'delivered', 'dead']);
 const page = { limit: z.coerce.number().int().min(1).max(500).default(50), cursor: z.string().max(200).optional() };
 
 const eventsQuery = z
-  .object({ ...page, source: text.optional(), type: text.optional(), status: eventStatus.optional(), since: time.optional(), until: time.optional(), key_prefix: text.optional() })
+  .object({
+    ...page,
+    source: text.optional(),
+    type: text.optional(),
+    status: eventStatus.optional(),
+    since: time.optional(),
+    until: time.optional(),
+    key_prefix: text.optional(),
+  })
   .strict();
 const deliveriesQuery = z.object({ ...page, status: deliveryStatus.optional(), destination: text.optional(), source: text.optional() }).strict();
 const replayBody = z.object({ destination: text.optional() }).strict();
 const retryBody = z
   .object({
-    status: z.union([z.enum(['dead', 'failed']), z.array(z.enum(['dead', 'failed'])).min(1).max(2)]),
+    status: z.union([
+      z.enum(['dead', 'failed']),
+      z
+        .array(z.enum(['dead', 'failed']))
+        .min(1)
+        .max(2),
+    ]),
     destination: text.optional(),
     source: text.optional(),
     since: time.optional(),

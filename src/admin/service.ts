@@ -83,7 +83,11 @@ export async function listDestinations(deps: AdminDeps) {
   const [states, counts] = await Promise.all([deps.store.listDestinationStates(), deps.store.destinationCounts()]);
   return {
     destinations: deps.config.destinations.map((d) =>
-      presentDestination(d, states.find((s) => s.name === d.name), counts.find((c) => c.destination === d.name)),
+      presentDestination(
+        d,
+        states.find((s) => s.name === d.name),
+        counts.find((c) => c.destination === d.name),
+      ),
     ),
   };
 }

@@ -6,7 +6,19 @@ const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).di
 
 function entry(seq: number, prev: string, fields: Partial<AuditEntry> & Pick<AuditEntry, 'contentHash'>): AuditEntry {
   const hashVersion = fields.hashVersion ?? 2;
-  return { seq, source: 'stripe', eventId: `msg_${seq}`, kind: 'event', hashVersion, prevHash: prev, entryHash: entryHash(prev, fields.contentHash, hashVersion), event: null, prunedBy: null, pruned: [], ...fields };
+  return {
+    seq,
+    source: 'stripe',
+    eventId: `msg_${seq}`,
+    kind: 'event',
+    hashVersion,
+    prevHash: prev,
+    entryHash: entryHash(prev, fields.contentHash, hashVersion),
+    event: null,
+    prunedBy: null,
+    pruned: [],
+    ...fields,
+  };
 }
 
 function chain(events: AuditContent[]): AuditEntry[] {
@@ -68,9 +80,18 @@ describe('audit chain', () => {
     const entries = chain(events);
     entries[0]!.event = null;
     entries[1]!.event = null;
-    expect(verifyEntries(entries)).toMatchObject({ ok: false, entries: 0, brokenAt: { seq: 1, eventId: 'msg_1', reason: expect.stringContaining('no retention checkpoint') } });
+    expect(verifyEntries(entries)).toMatchObject({
+      ok: false,
+      entries: 0,
+      brokenAt: { seq: 1, eventId: 'msg_1', reason: expect.stringContaining('no retention checkpoint') },
+    });
     const ids = ['msg_2', 'msg_1'];
-    const checkpoint = entry(6, entries[4]!.entryHash, { kind: 'checkpoint', eventId: 'chk_6_stripe', contentHash: checkpointContentHash('stripe', ids), pruned: ids });
+    const checkpoint = entry(6, entries[4]!.entryHash, {
+      kind: 'checkpoint',
+      eventId: 'chk_6_stripe',
+      contentHash: checkpointContentHash('stripe', ids),
+      pruned: ids,
+    });
     entries[0]!.prunedBy = 6;
     entries[1]!.prunedBy = 6;
     expect(verifyEntries([...entries, checkpoint])).toMatchObject({ ok: true, entries: 6 });
@@ -78,7 +99,10 @@ describe('audit chain', () => {
     entries[1]!.prunedBy = 1;
     expect(verifyEntries([...entries, checkpoint])).toMatchObject({ ok: false, brokenAt: { seq: 2 } });
     entries[1]!.prunedBy = 6;
-    expect(verifyEntries([...entries, { ...checkpoint, pruned: [...ids, 'msg_3'] }])).toMatchObject({ ok: false, brokenAt: { seq: 6, reason: expect.stringContaining('checkpoint') } });
+    expect(verifyEntries([...entries, { ...checkpoint, pruned: [...ids, 'msg_3'] }])).toMatchObject({
+      ok: false,
+      brokenAt: { seq: 6, reason: expect.stringContaining('checkpoint') },
+    });
   });
 
   it('a version-2 entry relabelled as version 1 (whose missing rows pass as pruned) breaks the chain', () => {
@@ -92,7 +116,9 @@ describe('audit chain', () => {
     const base = events[0]!;
     expect(eventContentHash({ ...base, source: 'ab', eventKey: 'c' }, 'x')).not.toBe(eventContentHash({ ...base, source: 'a', eventKey: 'bc' }, 'x'));
     expect(eventContentHash({ ...base, secretLabel: null }, 'x')).not.toBe(eventContentHash({ ...base, secretLabel: '' }, 'x'));
-    expect(eventContentHash({ ...base, providerCreatedAt: null, secretLabel: '-' }, 'x')).not.toBe(eventContentHash({ ...base, providerCreatedAt: null, secretLabel: null }, 'x'));
+    expect(eventContentHash({ ...base, providerCreatedAt: null, secretLabel: '-' }, 'x')).not.toBe(
+      eventContentHash({ ...base, providerCreatedAt: null, secretLabel: null }, 'x'),
+    );
   });
 
   // Pinned: the exact version-2 encoding (see eventContentHash's doc); the conformance suite pins the same values
@@ -110,7 +136,16 @@ describe('audit chain', () => {
     };
     const payloadSha = sha256(Buffer.from([0, 1, 2, 255, 0x7b]));
     const text =
-      '20:filab.audit.event.v2' + '7:stripé' + '5:evt_1' + '16:charge.succeeded' + '10:1700000000' + '13:1700000000123' + '7:primary' + `64:${'ab'.repeat(32)}` + `64:${payloadSha}` + `64:${sha256(content.headersJson)}`;
+      '20:filab.audit.event.v2' +
+      '7:stripé' +
+      '5:evt_1' +
+      '16:charge.succeeded' +
+      '10:1700000000' +
+      '13:1700000000123' +
+      '7:primary' +
+      `64:${'ab'.repeat(32)}` +
+      `64:${payloadSha}` +
+      `64:${sha256(content.headersJson)}`;
     expect(eventContentHash(content, payloadSha)).toBe(sha256(text));
     expect(eventContentHash(content, payloadSha)).toBe('114102d08f773e0139befa1a00b3bfebd7cb868e1a54f617bf29ca4c4d389a9e');
     expect(entryHash(GENESIS, 'c'.repeat(64))).toBe(sha256(`v2:${GENESIS}:${'c'.repeat(64)}`));

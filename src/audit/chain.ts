@@ -75,7 +75,10 @@ export function checkpointContentHash(source: string, prunedIds: readonly string
 }
 
 /** Version 1 (entries sealed before 0.3): length-prefixed fields, headers sorted by name, then the payload digest. */
-export function legacyContentHash(content: Pick<EventColumns, 'source' | 'eventKey' | 'receivedAt'> & { headers: Record<string, string> }, payloadSha256Hex: string): string {
+export function legacyContentHash(
+  content: Pick<EventColumns, 'source' | 'eventKey' | 'receivedAt'> & { headers: Record<string, string> },
+  payloadSha256Hex: string,
+): string {
   const payloadDigest = Buffer.from(payloadSha256Hex, 'hex');
   const names = Object.keys(content.headers).sort();
   let text = field(content.source) + field(content.eventKey) + field(String(content.receivedAt)) + field(String(names.length));
@@ -147,7 +150,8 @@ export function verifyEntries(entries: Iterable<AuditEntry>, previous = GENESIS,
   let head = previous;
   let count = counted;
   for (const entry of entries) {
-    const reason = entry.prevHash !== head ? 'previous hash does not match the entry before it (an entry was removed, inserted or reordered)' : entryProblem(entry);
+    const reason =
+      entry.prevHash !== head ? 'previous hash does not match the entry before it (an entry was removed, inserted or reordered)' : entryProblem(entry);
     if (reason) return { ok: false, entries: count, brokenAt: { seq: entry.seq, eventId: entry.eventId, reason } };
     head = entry.entryHash;
     count++;

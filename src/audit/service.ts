@@ -10,7 +10,10 @@ export interface SourceVerdict {
 }
 
 /** Recompute every source's chain from its first entry; stops each at its first broken link. */
-export async function verifyAuditChains(store: Pick<Store, 'auditSources' | 'listAuditEntries'>, onProgress?: (checked: number) => void): Promise<SourceVerdict[]> {
+export async function verifyAuditChains(
+  store: Pick<Store, 'auditSources' | 'listAuditEntries'>,
+  onProgress?: (checked: number) => void,
+): Promise<SourceVerdict[]> {
   const results: SourceVerdict[] = [];
   let checked = 0;
   for (const source of await store.auditSources()) {
@@ -63,7 +66,8 @@ export function startMaintenance(options: MaintenanceOptions): { stop(): Promise
     for (const rule of retention.rules) {
       const before = clock.now() - rule.days * DAY_MS;
       let pruned = 0;
-      for (let n = PRUNE_BATCH; n === PRUNE_BATCH; pruned += n) n = await store.pruneDelivered({ before, source: rule.source, now: clock.now(), limit: PRUNE_BATCH });
+      for (let n = PRUNE_BATCH; n === PRUNE_BATCH; pruned += n)
+        n = await store.pruneDelivered({ before, source: rule.source, now: clock.now(), limit: PRUNE_BATCH });
       if (pruned > 0) log.info({ source: rule.source, pruned }, 'retention pruned delivered events');
       total += pruned;
     }

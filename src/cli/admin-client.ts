@@ -43,7 +43,7 @@ export function makeAdminClient(options: ClientOptions, env: NodeJS.ProcessEnv =
     }
     if (!response.ok) {
       const detail = json?.detail ?? text.slice(0, 200);
-      const hint = response.status === 401 ? ' (set ADMIN_TOKEN to the server\'s token)' : '';
+      const hint = response.status === 401 ? " (set ADMIN_TOKEN to the server's token)" : '';
       throw new AdminClientError(`${response.status} ${json?.code ?? ''}: ${detail}${hint}`.replace(' :', ':'));
     }
     return json as T;

@@ -28,7 +28,10 @@ export function registerDestinations(program: Command): void {
       );
     });
   addClientOptions(
-    destinations.command('list', { isDefault: true }).description('list destinations with their health (the default)').option('--json', 'print the API response as JSON'),
+    destinations
+      .command('list', { isDefault: true })
+      .description('list destinations with their health (the default)')
+      .option('--json', 'print the API response as JSON'),
   ).action(list);
   for (const action of ['enable', 'disable'] as const) {
     addClientOptions(destinations.command(`${action} <name>`).description(`${action} a destination`)).action((name: string, opts: ClientOptions) =>

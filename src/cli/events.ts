@@ -43,37 +43,47 @@ export function registerEvents(program: Command): void {
         cursor: opts.cursor,
       });
       if (opts.json) return void process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
-      process.stdout.write(formatTable(['ID', 'RECEIVED', 'SOURCE', 'TYPE', 'STATUS', 'EVENT KEY'], page.events.map((e: any) => [e.id, e.received_at, e.source, e.type, e.status, e.event_key])));
+      process.stdout.write(
+        formatTable(
+          ['ID', 'RECEIVED', 'SOURCE', 'TYPE', 'STATUS', 'EVENT KEY'],
+          page.events.map((e: any) => [e.id, e.received_at, e.source, e.type, e.status, e.event_key]),
+        ),
+      );
       if (page.next_cursor) process.stdout.write(`more: --cursor ${page.next_cursor}\n`);
     }),
   );
 
-  addClientOptions(events.command('show <id>').description('one event: payload, headers, deliveries and attempts').option('--json', 'print the API response as JSON')).action(
-    (id: string, opts: ClientOptions & { json?: boolean }) =>
-      runCommand(async () => {
-        const e = await makeAdminClient(opts).get(`/events/${encodeURIComponent(id)}`);
-        if (opts.json) return void process.stdout.write(`${JSON.stringify(e, null, 2)}\n`);
-        const out: string[] = [
-          `${e.id}  ${e.status}`,
-          `source: ${e.source}   type: ${e.type}   event key: ${e.event_key}`,
-          `received: ${e.received_at}   verified with secret: ${e.secret_label ?? '-'}   sha256: ${e.payload_sha256}`,
-          '',
-          'headers:',
-          ...Object.entries(e.headers as Record<string, string>).map(([k, v]) => `  ${k}: ${v}`),
-          '',
-          `payload (${e.payload_encoding}):`,
-          e.payload_encoding === 'utf8' ? prettyJson(e.payload) : e.payload,
-          '',
-        ];
-        for (const d of e.deliveries) {
-          out.push(`delivery ${d.id} -> ${d.destination}: ${d.status}, ${d.attempt_count} attempt(s)${d.next_attempt_at ? `, next at ${d.next_attempt_at}` : ''}${d.ordering_key ? `, ordering key ${d.ordering_key}` : ''}`);
-          for (const a of d.attempts) {
-            out.push(`  #${a.attempt_number}${a.manual ? ' (replay)' : ''} ${a.started_at} ${a.duration_ms} ms ${a.status_code ?? '-'} ${a.error ?? ''}`.trimEnd());
-          }
+  addClientOptions(
+    events.command('show <id>').description('one event: payload, headers, deliveries and attempts').option('--json', 'print the API response as JSON'),
+  ).action((id: string, opts: ClientOptions & { json?: boolean }) =>
+    runCommand(async () => {
+      const e = await makeAdminClient(opts).get(`/events/${encodeURIComponent(id)}`);
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(e, null, 2)}\n`);
+      const out: string[] = [
+        `${e.id}  ${e.status}`,
+        `source: ${e.source}   type: ${e.type}   event key: ${e.event_key}`,
+        `received: ${e.received_at}   verified with secret: ${e.secret_label ?? '-'}   sha256: ${e.payload_sha256}`,
+        '',
+        'headers:',
+        ...Object.entries(e.headers as Record<string, string>).map(([k, v]) => `  ${k}: ${v}`),
+        '',
+        `payload (${e.payload_encoding}):`,
+        e.payload_encoding === 'utf8' ? prettyJson(e.payload) : e.payload,
+        '',
+      ];
+      for (const d of e.deliveries) {
+        out.push(
+          `delivery ${d.id} -> ${d.destination}: ${d.status}, ${d.attempt_count} attempt(s)${d.next_attempt_at ? `, next at ${d.next_attempt_at}` : ''}${d.ordering_key ? `, ordering key ${d.ordering_key}` : ''}`,
+        );
+        for (const a of d.attempts) {
+          out.push(
+            `  #${a.attempt_number}${a.manual ? ' (replay)' : ''} ${a.started_at} ${a.duration_ms} ms ${a.status_code ?? '-'} ${a.error ?? ''}`.trimEnd(),
+          );
         }
-        if (e.deliveries.length === 0) out.push('no deliveries (no destination matches this event)');
-        process.stdout.write(`${out.join('\n')}\n`);
-      }),
+      }
+      if (e.deliveries.length === 0) out.push('no deliveries (no destination matches this event)');
+      process.stdout.write(`${out.join('\n')}\n`);
+    }),
   );
 }
 

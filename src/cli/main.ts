@@ -15,9 +15,7 @@ import { registerWorker } from './worker.ts';
 // `.env` in the working directory fills in what the real environment does not set (real environment wins).
 loadDotenv({ quiet: true });
 
-const program = new Command('filab')
-  .description('Fintech Integration Lab: a self-hosted webhook inbox for payment providers')
-  .showHelpAfterError();
+const program = new Command('filab').description('Fintech Integration Lab: a self-hosted webhook inbox for payment providers').showHelpAfterError();
 registerServe(program);
 registerSend(program);
 registerSources(program);

@@ -12,7 +12,11 @@ export function registerServe(program: Command): void {
     .option('--no-worker', 'do not deliver here; run `filab worker` processes instead')
     .action(async (opts: { config?: string; port?: number; worker: boolean }) => {
       // Loaded here, not at the top: operator commands (events, retry, ...) start faster without Fastify and SQLite.
-      const [{ createInbox, UnsafeCommitError }, { makeLogger }, { installProcessGuard }] = await Promise.all([import('../inbox.ts'), import('../log.ts'), import('../process-guard.ts')]);
+      const [{ createInbox, UnsafeCommitError }, { makeLogger }, { installProcessGuard }] = await Promise.all([
+        import('../inbox.ts'),
+        import('../log.ts'),
+        import('../process-guard.ts'),
+      ]);
       const config = loadConfigOrExit(opts.config);
       const logger = makeLogger(config.logLevel);
       for (const source of config.sources) {
@@ -27,8 +31,10 @@ export function registerServe(program: Command): void {
       for (const source of config.sources) {
         for (const secret of source.secrets) {
           if (secret.expiresAt === undefined) continue;
-          if (secret.expiresAt <= now) logger.warn({ source: source.name, secret: secret.label }, 'secret has expired and no longer verifies: remove it from the config');
-          else if (secret.expiresAt - now < 7 * 86_400_000) logger.warn({ source: source.name, secret: secret.label, expiresAt: new Date(secret.expiresAt).toISOString() }, 'secret expires within 7 days');
+          if (secret.expiresAt <= now)
+            logger.warn({ source: source.name, secret: secret.label }, 'secret has expired and no longer verifies: remove it from the config');
+          else if (secret.expiresAt - now < 7 * 86_400_000)
+            logger.warn({ source: source.name, secret: secret.label, expiresAt: new Date(secret.expiresAt).toISOString() }, 'secret expires within 7 days');
         }
       }
       const inbox = await createInbox({ config, logger, worker: opts.worker }).catch((err: unknown) => {

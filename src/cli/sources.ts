@@ -30,6 +30,12 @@ export function registerSources(program: Command): void {
       }
       const rows = [['NAME', 'PROVIDER', 'PATH', 'SECRETS'], ...config.sources.map((s) => [s.name, s.provider, s.path, describeSecrets(s)])];
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-      for (const row of rows) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+      for (const row of rows)
+        process.stdout.write(
+          `${row
+            .map((cell, i) => cell.padEnd(widths[i]!))
+            .join('  ')
+            .trimEnd()}\n`,
+        );
     });
 }

@@ -33,7 +33,17 @@ export function registerWorker(program: Command): void {
         log: logger,
         onAttempt: (attempt) => recordAttempt(metrics, attempt),
       });
-      const ops = opts.metricsPort === undefined ? null : (await import('../http/ops-server.ts')).buildOpsServer({ store, metrics, adminToken: config.adminToken, trustProxy: config.server.trustProxy, allowUnsafeCommit: config.allowUnsafeCommit, logger });
+      const ops =
+        opts.metricsPort === undefined
+          ? null
+          : (await import('../http/ops-server.ts')).buildOpsServer({
+              store,
+              metrics,
+              adminToken: config.adminToken,
+              trustProxy: config.server.trustProxy,
+              allowUnsafeCommit: config.allowUnsafeCommit,
+              logger,
+            });
       if (ops) {
         const address = await ops.listen({ host: config.host, port: opts.metricsPort });
         logger.info({ url: address }, `metrics on ${address}/metrics`);

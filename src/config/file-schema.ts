@@ -18,10 +18,18 @@ export const sourceSchema = z
   .object({
     name,
     provider: z.string(),
-    path: z.string().regex(/^\/[A-Za-z0-9/_.-]*$/, 'an absolute URL path').optional(),
+    path: z
+      .string()
+      .regex(/^\/[A-Za-z0-9/_.-]*$/, 'an absolute URL path')
+      .optional(),
     secrets: z.array(secretEntry).min(1),
     tolerance_seconds: z.number().int().min(1).max(86_400).optional(),
-    max_body_bytes: z.number().int().min(1).max(64 * 1024 * 1024).optional(),
+    max_body_bytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(64 * 1024 * 1024)
+      .optional(),
     retention_delivered_days: z.number().positive().optional(),
     options: z.record(z.string(), z.unknown()).optional(),
   })
@@ -37,7 +45,16 @@ export const destinationSchema = z
     signing_secret: z.string().optional(),
     timeout_ms: z.number().int().min(100).max(300_000).optional(),
     max_in_flight: z.number().int().min(1).max(1000).optional(),
-    retry_schedule: z.array(z.number().min(0).max(7 * 86_400)).min(1).max(50).optional(),
+    retry_schedule: z
+      .array(
+        z
+          .number()
+          .min(0)
+          .max(7 * 86_400),
+      )
+      .min(1)
+      .max(50)
+      .optional(),
     /** Checked in load.ts (outbound-headers rules): a name or value that cannot go on the wire stops startup. */
     headers: z.record(z.string(), z.string()).optional(),
     ordering_key: z.string().startsWith('/').optional(),
@@ -91,7 +108,10 @@ export const fileSchema = z
         sqlite_writer_thread: z.boolean().optional(),
         max_commits_in_flight: z.number().int().min(1).max(16).optional(),
         /** Per-client-IP token bucket on ingest routes; off unless set (providers send bursts). */
-        rate_limit: z.object({ per_second: z.number().positive(), burst: z.number().int().min(1) }).strict().optional(),
+        rate_limit: z
+          .object({ per_second: z.number().positive(), burst: z.number().int().min(1) })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),

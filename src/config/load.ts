@@ -56,13 +56,25 @@ export function loadConfig({ env = process.env, cwd = process.cwd(), configPath 
   if (adminToken !== null && adminToken.trim() !== adminToken) problems.push('ADMIN_TOKEN: must not have surrounding whitespace');
 
   const defaultRetention = file.retention?.delivered_days ?? null;
-  const sources = (file.sources ? file.sources.map((s, i) => buildSource(s, `sources[${i}]`, env, problems)) : [seedSource(env, tolerance, maxBody, problems)]).map(
-    (s) => ({ ...s, retentionDeliveredDays: s.retentionDeliveredDays ?? defaultRetention }),
+  const sources = (
+    file.sources ? file.sources.map((s, i) => buildSource(s, `sources[${i}]`, env, problems)) : [seedSource(env, tolerance, maxBody, problems)]
+  ).map((s) => ({ ...s, retentionDeliveredDays: s.retentionDeliveredDays ?? defaultRetention }));
+  checkUnique(
+    sources.map((s) => s.name),
+    'source name',
+    problems,
   );
-  checkUnique(sources.map((s) => s.name), 'source name', problems);
-  checkUnique(sources.map((s) => s.path), 'source path', problems);
+  checkUnique(
+    sources.map((s) => s.path),
+    'source path',
+    problems,
+  );
   const destinations = (file.destinations ?? []).map((d, i) => buildDestination(d, `destinations[${i}]`, sources, problems));
-  checkUnique(destinations.map((d) => d.name), 'destination name', problems);
+  checkUnique(
+    destinations.map((d) => d.name),
+    'destination name',
+    problems,
+  );
 
   const trustProxy = checkTrustProxy(file.server?.trust_proxy, problems);
 
@@ -92,7 +104,10 @@ export function loadConfig({ env = process.env, cwd = process.cwd(), configPath 
       batchWaitMs: file.ingest?.batch_wait_ms ?? 0,
       maxPending: file.ingest?.max_pending ?? 10_000,
       maxCommitsInFlight: file.ingest?.max_commits_in_flight ?? 2,
-      sqliteWriterThread: env.SQLITE_WRITER_THREAD !== undefined && env.SQLITE_WRITER_THREAD !== '' ? env.SQLITE_WRITER_THREAD !== '0' : (file.ingest?.sqlite_writer_thread ?? true),
+      sqliteWriterThread:
+        env.SQLITE_WRITER_THREAD !== undefined && env.SQLITE_WRITER_THREAD !== ''
+          ? env.SQLITE_WRITER_THREAD !== '0'
+          : (file.ingest?.sqlite_writer_thread ?? true),
     },
     worker: {
       pollIntervalMs: file.worker?.poll_interval_ms ?? 1000,

@@ -27,7 +27,12 @@ export interface DashboardOptions {
 
 const activityQuery = z
   .object({
-    minutes: z.coerce.number().int().min(1).max(24 * 60).default(60),
+    minutes: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(60),
     bucket_seconds: z.coerce.number().int().min(10).max(3600).default(60),
   })
   .strict()
@@ -58,7 +63,8 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardOp
 
   app.get('/admin/api/activity', { onRequest: adminGuard }, async (request) => {
     const parsed = activityQuery.safeParse(request.query);
-    if (!parsed.success) throw new ApiError('invalid_query', `Invalid query parameters: ${parsed.error.issues.map((i) => i.path.join('.') || i.message).join(', ')}`);
+    if (!parsed.success)
+      throw new ApiError('invalid_query', `Invalid query parameters: ${parsed.error.issues.map((i) => i.path.join('.') || i.message).join(', ')}`);
     return activitySeries(store, clock.now(), parsed.data.minutes, parsed.data.bucket_seconds);
   });
 }

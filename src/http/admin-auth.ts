@@ -50,11 +50,15 @@ export function makeAdminGuard(options: AdminAccessOptions): AdminGuard {
 
   function accessRefusal(request: FastifyRequest): ApiError | null {
     if (adminToken === null) {
-      if (behindProxy) return new ApiError('unauthorized', 'ADMIN_TOKEN is not set: behind a trusted proxy (server.trust_proxy) the admin routes answer no one without it');
+      if (behindProxy)
+        return new ApiError('unauthorized', 'ADMIN_TOKEN is not set: behind a trusted proxy (server.trust_proxy) the admin routes answer no one without it');
       if (!isLoopback(clientAddress(request.raw))) return new ApiError('forbidden');
       const host = request.headers.host;
       if (!isLoopbackHost(host)) {
-        return new ApiError('forbidden', `Host ${JSON.stringify((host ?? '').slice(0, 100))} refused: without ADMIN_TOKEN the admin routes answer only Host localhost, 127.0.0.1 or [::1]`);
+        return new ApiError(
+          'forbidden',
+          `Host ${JSON.stringify((host ?? '').slice(0, 100))} refused: without ADMIN_TOKEN the admin routes answer only Host localhost, 127.0.0.1 or [::1]`,
+        );
       }
       return null;
     }

@@ -48,7 +48,12 @@ export function makeClientAddress(trustedProxies: readonly string[]): ClientAddr
  * Fastify binds reqId anyway).
  */
 export function clientLoggerFactory(clientAddress: ClientAddress) {
-  return function childLogger<L extends { child(bindings: object, options?: object): L }>(logger: L, bindings: object, options: object, raw: AddressedRequest): L {
+  return function childLogger<L extends { child(bindings: object, options?: object): L }>(
+    logger: L,
+    bindings: object,
+    options: object,
+    raw: AddressedRequest,
+  ): L {
     return logger.child({ ...bindings, client: clientAddress(raw) }, options);
   };
 }

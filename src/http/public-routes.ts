@@ -31,7 +31,8 @@ export async function publicRoutes(app: FastifyInstance, { store, adminGuard }: 
 
   app.get('/events', { onRequest: adminGuard }, async (request) => {
     const parsed = eventsQuery.safeParse(request.query);
-    if (!parsed.success) throw new ApiError('invalid_query', `Invalid query parameters: ${parsed.error.issues.map((i) => i.path.join('.') || i.message).join(', ')}`);
+    if (!parsed.success)
+      throw new ApiError('invalid_query', `Invalid query parameters: ${parsed.error.issues.map((i) => i.path.join('.') || i.message).join(', ')}`);
     const { limit, cursor, type } = parsed.data;
     try {
       const page = await store.listEvents({ limit, cursor: cursor ?? null, ...(type ? { type } : {}) });

@@ -111,7 +111,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 /** Errors Node's HTTP parser raises before Fastify sees a request: answer in our JSON shape, then close. */
 function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (!socket.writable) return void socket.destroy();
-  const code: ErrorCode = error.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'bad_request';
+  const code: ErrorCode =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'bad_request';
   const apiError = new ApiError(code);
   const body = JSON.stringify(apiError.body());
   socket.end(

@@ -27,7 +27,12 @@ export function makeCommitQueue(
     async (requests: NewEvent[][]) => {
       const outcomes = await store.insertEvents(requests.flat());
       let offset = 0;
-      return allOk(requests.map((events) => outcomes.slice(offset, (offset += events.length))));
+      return allOk(
+        requests.map((events) => {
+          offset += events.length;
+          return outcomes.slice(offset - events.length, offset);
+        }),
+      );
     },
     {
       maxBatch: tuning.batchMax,

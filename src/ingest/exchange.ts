@@ -54,7 +54,8 @@ export class IngestExchange {
       const length = Number(req.headers['content-length'] ?? 0);
       if (length > limit) {
         lingeringClose(req.socket);
-        return this.refuse(new ApiError('payload_too_large'));
+        this.refuse(new ApiError('payload_too_large'));
+        return;
       }
       this.#body = Buffer.allocUnsafe(length);
     } else {

@@ -56,7 +56,9 @@ describe('adyen provider', () => {
     expect(verifyWith(provider, request({}, JSON.stringify(signed)), secrets, NOW, OPTS)).toMatchObject({ ok: true });
     const escaped = '7914073381342284::TestMerchant:order\\:42\\\\b:1130:EUR:AUTHORISATION:true';
     const sig = createHmac('sha256', Buffer.from(key, 'hex')).update(escaped).digest('base64');
-    expect(verifyWith(provider, request({}, notification({ ...item, additionalData: { hmacSignature: sig } })), secrets, NOW, OPTS)).toMatchObject({ ok: true });
+    expect(verifyWith(provider, request({}, notification({ ...item, additionalData: { hmacSignature: sig } })), secrets, NOW, OPTS)).toMatchObject({
+      ok: true,
+    });
   });
 
   it('refuses the batch when any item fails, and a wrong key', () => {
@@ -65,7 +67,18 @@ describe('adyen provider', () => {
     const tampered = notification({ ...docItem, amount: { value: 1, currency: 'EUR' }, additionalData: { hmacSignature: docSignature } });
     expect(verifyWith(provider, request({}, tampered), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
     const good = notification({ ...docItem, additionalData: { hmacSignature: docSignature } });
-    expect(verifyWith(provider, request({}, good), [{ value: '00'.repeat(32), label: '#0' }, { value: 'not-hex', label: '#1' }], NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(
+      verifyWith(
+        provider,
+        request({}, good),
+        [
+          { value: '00'.repeat(32), label: '#0' },
+          { value: 'not-hex', label: '#1' },
+        ],
+        NOW,
+        OPTS,
+      ),
+    ).toMatchObject({ ok: false, reason: 'invalid_signature' });
   });
 
   it('accepts any configured key during rotation and refuses an expired one', () => {
@@ -77,7 +90,10 @@ describe('adyen provider', () => {
       expect(verifyWith(provider, request({}, raw), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_payload' });
     }
     expect(verifyWith(provider, request({}, notification(docItem)), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'missing_signature' });
-    expect(verifyWith(provider, request({}, notification({ ...docItem, additionalData: { hmacSignature: 'abc' } })), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'malformed_signature' });
+    expect(verifyWith(provider, request({}, notification({ ...docItem, additionalData: { hmacSignature: 'abc' } })), secrets, NOW, OPTS)).toMatchObject({
+      ok: false,
+      reason: 'malformed_signature',
+    });
     const noPsp = provider.sign({ body: notification({ eventCode: 'X' }), secret: key, timestamp: 0 }).body;
     expect(verifyWith(provider, request({}, noPsp), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_payload' });
   });

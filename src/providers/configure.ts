@@ -40,7 +40,11 @@ export function configureWith<O>(
   verify: (req: SignedRequest, nowMs: number, source: Configured<O>) => VerifyResult,
 ): (settings: ProviderSettings) => Verifier {
   return (settings) => {
-    const source: Configured<O> = { secrets: settings.secrets, toleranceSeconds: settings.toleranceSeconds, options: readOptions(scheme, schema, settings.options) };
+    const source: Configured<O> = {
+      secrets: settings.secrets,
+      toleranceSeconds: settings.toleranceSeconds,
+      options: readOptions(scheme, schema, settings.options),
+    };
     return { verify: (req, nowMs) => verify(req, nowMs, source) };
   };
 }

@@ -20,7 +20,11 @@ describe('contentDigest', () => {
       fc.property(triple, triple, ([c1, t1, k1], [c2, t2, k2]) => {
         fc.pre(c1 !== c2 || t1 !== t2 || k1 !== k2);
         // Lone surrogates all encode as U+FFFD: compare what is hashed, as UTF-8.
-        const same = Buffer.from(c1).equals(Buffer.from(c2)) && Buffer.from(t1).equals(Buffer.from(t2)) && (k1 === undefined) === (k2 === undefined) && Buffer.from(k1 ?? '').equals(Buffer.from(k2 ?? ''));
+        const same =
+          Buffer.from(c1).equals(Buffer.from(c2)) &&
+          Buffer.from(t1).equals(Buffer.from(t2)) &&
+          (k1 === undefined) === (k2 === undefined) &&
+          Buffer.from(k1 ?? '').equals(Buffer.from(k2 ?? ''));
         expect(contentDigest([c1], t1, k1) === contentDigest([c2], t2, k2)).toBe(same);
       }),
       { numRuns: 2000 },

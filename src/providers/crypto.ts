@@ -76,11 +76,7 @@ export function findMatchingSecret<T extends Buffer | string = Buffer>(
  * expected values (Twilio's URL variants) or where verification is not a comparison (Ed25519); `verifies` must
  * itself compare in constant time.
  */
-export function findSecretWhere(
-  secrets: readonly SecretRef[],
-  nowMs: number,
-  verifies: (secret: SecretRef) => boolean,
-): string | null {
+export function findSecretWhere(secrets: readonly SecretRef[], nowMs: number, verifies: (secret: SecretRef) => boolean): string | null {
   for (const secret of secrets) if (isLive(secret, nowMs) && verifies(secret)) return secret.label;
   return null;
 }

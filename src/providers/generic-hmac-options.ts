@@ -9,7 +9,10 @@ const headerName = z
   .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name')
   .transform((name) => name.toLowerCase());
 
-const source = z.union([z.strictObject({ header: headerName }), z.strictObject({ json_pointer: z.string().regex(/^(\/.*)?$/, 'must be an RFC 6901 pointer') })]);
+const source = z.union([
+  z.strictObject({ header: headerName }),
+  z.strictObject({ json_pointer: z.string().regex(/^(\/.*)?$/, 'must be an RFC 6901 pointer') }),
+]);
 
 export const genericHmacOptions = z
   .object({

@@ -37,7 +37,10 @@ describe('generic-hmac provider', () => {
     expect(verifyWith(provider, request(headers, body), secrets, NOW, o)).toMatchObject({ ok: true, signedAt: T, events: [{ createdAt: T, type: 'unknown' }] });
     expect(verifyWith(provider, request(headers, body), secrets, NOW + 301_000, o)).toMatchObject({ ok: false, reason: 'timestamp_out_of_tolerance' });
     expect(verifyWith(provider, request(headers, body), secrets, NOW - 301_000, o)).toMatchObject({ ok: false, reason: 'timestamp_out_of_tolerance' });
-    expect(verifyWith(provider, request({ ...headers, 'x-slack-request-timestamp': String(T + 1) }, body), secrets, NOW, o)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(provider, request({ ...headers, 'x-slack-request-timestamp': String(T + 1) }, body), secrets, NOW, o)).toMatchObject({
+      ok: false,
+      reason: 'invalid_signature',
+    });
     const { 'x-slack-request-timestamp': _t, ...noTs } = headers;
     expect(verifyWith(provider, request(noTs, body), secrets, NOW, o)).toMatchObject({ ok: false, reason: 'malformed_signature' });
   });
@@ -46,7 +49,10 @@ describe('generic-hmac provider', () => {
     const o = opts(pointers);
     const signed = provider.sign({ body, secret, timestamp: 0, ...pointers });
     expect(signed.headers['x-sig']).toMatch(/^[A-Za-z0-9+/]{86}==$/);
-    expect(verifyWith(provider, request(signed.headers, body), secrets, NOW, o)).toMatchObject({ ok: true, events: [{ key: 'evt_42', type: 'payment.settled' }] });
+    expect(verifyWith(provider, request(signed.headers, body), secrets, NOW, o)).toMatchObject({
+      ok: true,
+      events: [{ key: 'evt_42', type: 'payment.settled' }],
+    });
     const numeric = provider.sign({ body: '{"id":12}', secret, timestamp: 0, ...pointers });
     expect(verifyWith(provider, request(numeric.headers, '{"id":12}'), secrets, NOW, o)).toMatchObject({ ok: true, events: [{ key: '12', type: 'unknown' }] });
     for (const raw of ['{"kind":"x"}', 'not json', '{"id":""}']) {
@@ -58,9 +64,15 @@ describe('generic-hmac provider', () => {
   it('defaults: sha256 hex of the body, body-hash key, type unknown', () => {
     const o = opts({ header: 'x-signature' });
     const signed = provider.sign({ body, secret, timestamp: 0, header: 'x-signature' });
-    expect(verifyWith(provider, request(signed.headers, body), secrets, NOW, o)).toMatchObject({ ok: true, events: [{ key: expect.stringMatching(/^[0-9a-f]{64}$/), type: 'unknown', createdAt: null }] });
+    expect(verifyWith(provider, request(signed.headers, body), secrets, NOW, o)).toMatchObject({
+      ok: true,
+      events: [{ key: expect.stringMatching(/^[0-9a-f]{64}$/), type: 'unknown', createdAt: null }],
+    });
     expect(verifyWith(provider, request(signed.headers, `${body} `), secrets, NOW, o)).toMatchObject({ ok: false, reason: 'invalid_signature' });
-    expect(verifyWith(provider, request(signed.headers, body), [{ value: 'x', label: '#0' }], NOW, o)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(provider, request(signed.headers, body), [{ value: 'x', label: '#0' }], NOW, o)).toMatchObject({
+      ok: false,
+      reason: 'invalid_signature',
+    });
   });
 
   it('parses its options once, in configure: verifying requests runs no schema', () => {
@@ -79,7 +91,16 @@ describe('generic-hmac provider', () => {
 
   it('validates its options, and configure refuses bad ones (naming the option) before any request', () => {
     const schema = provider.optionsSchema!;
-    for (const bad of [{}, { header: 'bad header' }, { header: 'x', algorithm: 'md5' }, { header: 'x', signed_content: '{timestamp}.{body}' }, { header: 'x', signed_content: 'no body' }, { header: 'x', signed_content: '{id}.{body}', timestamp_header: 't' }, { header: 'x', event_key: { header: 'a', json_pointer: '/a' } }, { header: 'x', event_key: { json_pointer: 'id' } }]) {
+    for (const bad of [
+      {},
+      { header: 'bad header' },
+      { header: 'x', algorithm: 'md5' },
+      { header: 'x', signed_content: '{timestamp}.{body}' },
+      { header: 'x', signed_content: 'no body' },
+      { header: 'x', signed_content: '{id}.{body}', timestamp_header: 't' },
+      { header: 'x', event_key: { header: 'a', json_pointer: '/a' } },
+      { header: 'x', event_key: { json_pointer: 'id' } },
+    ]) {
       expect(schema.safeParse(bad).success).toBe(false);
     }
     expect(schema.parse({ header: 'X-Sig' })).toMatchObject({ header: 'x-sig', algorithm: 'sha256', encoding: 'hex', prefix: '', signed_content: 'body' });

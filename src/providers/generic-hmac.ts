@@ -79,7 +79,10 @@ function verify(req: SignedRequest, nowMs: number, secrets: readonly SecretRef[]
   if (t !== null && !withinTolerance(t, nowMs, toleranceSeconds)) return timestampOutOfTolerance(timed.header);
 
   let json: JsonObject | null | undefined;
-  const body = () => (json === undefined ? (json = parseJsonObject(req.rawBody)) : json);
+  const body = () => {
+    if (json === undefined) json = parseJsonObject(req.rawBody);
+    return json;
+  };
   const key = o.event_key ? readSource(o.event_key, req, body) : bodyHashKey(req.rawBody);
   if (key === undefined) return { ok: false, reason: 'invalid_payload', detail: 'event key not found' };
   const type = (o.event_type && readSource(o.event_type, req, body)) ?? 'unknown';

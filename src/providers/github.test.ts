@@ -26,7 +26,10 @@ describe('github provider', () => {
   it('rejects a tampered body and a wrong secret', () => {
     const { headers } = provider.sign({ body, secret, timestamp: 0 });
     expect(verifyWith(provider, request(headers, body.replace('1', '2')), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
-    expect(verifyWith(provider, request(headers, body), [{ value: 'other', label: '#0' }], NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(provider, request(headers, body), [{ value: 'other', label: '#0' }], NOW, OPTS)).toMatchObject({
+      ok: false,
+      reason: 'invalid_signature',
+    });
   });
 
   it('answers a verified ping with pong and stores nothing; an unsigned ping is refused', () => {

@@ -42,7 +42,10 @@ describe('gocardless provider', () => {
 
   it('rejects a tampered body and a wrong secret', () => {
     const { headers } = provider.sign({ body, secret, timestamp: 0 });
-    expect(verifyWith(provider, request(headers, body.replace('EV456', 'EV457')), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(provider, request(headers, body.replace('EV456', 'EV457')), secrets, NOW, OPTS)).toMatchObject({
+      ok: false,
+      reason: 'invalid_signature',
+    });
     expect(verifyWith(provider, request(headers, body), [{ value: 'x', label: '#0' }], NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
   });
 
@@ -52,7 +55,10 @@ describe('gocardless provider', () => {
 
   it('tells missing and malformed signatures apart', () => {
     expect(verifyWith(provider, request({}, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'missing_signature' });
-    expect(verifyWith(provider, request({ 'webhook-signature': 'v1,abc' }, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'malformed_signature' });
+    expect(verifyWith(provider, request({ 'webhook-signature': 'v1,abc' }, body), secrets, NOW, OPTS)).toMatchObject({
+      ok: false,
+      reason: 'malformed_signature',
+    });
   });
 
   it('never throws and never verifies on arbitrary headers (property)', () => {

@@ -25,7 +25,13 @@ function readEvents(raw: Buffer): VerifiedEvent[] | null {
     const action = nonEmptyString(item.action, 100);
     if (!id || !resource || !action) return null;
     const type = `${resource}.${action}`;
-    events.push({ key: id, type, createdAt: epochSeconds(item.created_at), payload: Buffer.from(JSON.stringify(item)), contentDigest: contentDigest([raw], type, id) });
+    events.push({
+      key: id,
+      type,
+      createdAt: epochSeconds(item.created_at),
+      payload: Buffer.from(JSON.stringify(item)),
+      contentDigest: contentDigest([raw], type, id),
+    });
   }
   return events;
 }

@@ -33,5 +33,5 @@ export const providers: Readonly<Record<string, Provider>> = {
 export const providerNames = Object.keys(providers);
 
 export function getProvider(name: string): Provider | undefined {
-  return Object.prototype.hasOwnProperty.call(providers, name) ? providers[name] : undefined;
+  return Object.hasOwn(providers, name) ? providers[name] : undefined;
 }

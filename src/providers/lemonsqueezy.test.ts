@@ -25,7 +25,9 @@ describe('lemonsqueezy provider', () => {
 
   it('takes the type from meta.event_name without the header, else unknown', () => {
     const { headers } = provider.sign({ body, secret, timestamp: 0 });
-    expect(verifyWith(provider, request({ 'x-signature': headers['x-signature']! }, body), secrets, NOW, OPTS)).toMatchObject({ events: [{ type: 'order_created' }] });
+    expect(verifyWith(provider, request({ 'x-signature': headers['x-signature']! }, body), secrets, NOW, OPTS)).toMatchObject({
+      events: [{ type: 'order_created' }],
+    });
     const other = provider.sign({ body: '{}', secret, timestamp: 0 });
     expect(verifyWith(provider, request(other.headers, '{}'), secrets, NOW, OPTS)).toMatchObject({ events: [{ type: 'unknown' }] });
   });
@@ -42,7 +44,10 @@ describe('lemonsqueezy provider', () => {
 
   it('tells missing and malformed signatures apart', () => {
     expect(verifyWith(provider, request({ 'x-signature': ' ' }, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'missing_signature' });
-    expect(verifyWith(provider, request({ 'x-signature': 'sha256=abc' }, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'malformed_signature' });
+    expect(verifyWith(provider, request({ 'x-signature': 'sha256=abc' }, body), secrets, NOW, OPTS)).toMatchObject({
+      ok: false,
+      reason: 'malformed_signature',
+    });
   });
 
   it('never throws and never verifies on arbitrary headers (property)', () => {

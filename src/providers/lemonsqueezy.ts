@@ -29,7 +29,11 @@ export const lemonsqueezy: Provider = {
     const label = findMatchingSecret(secrets, nowMs, (s) => hmac('sha256', s.value, req.rawBody), [digest]);
     if (label === null) return invalidSignature(SIGNATURE);
     const type = headerToken(req, 'x-event-name') ?? bodyEventName(req.rawBody) ?? 'unknown';
-    return { ok: true, secretLabel: label, events: [{ key: bodyHashKey(req.rawBody), type, createdAt: null, contentDigest: contentDigest([req.rawBody], type) }] };
+    return {
+      ok: true,
+      secretLabel: label,
+      events: [{ key: bodyHashKey(req.rawBody), type, createdAt: null, contentDigest: contentDigest([req.rawBody], type) }],
+    };
   }),
 
   /** The `X-Event-Name` header comes from extra input `eventName`, else the body's `meta.event_name`. */

@@ -39,7 +39,10 @@ describe('paddle provider', () => {
 
   it('rejects a tampered body, a wrong secret, stale and future timestamps', () => {
     const { headers } = provider.sign({ body, secret, timestamp: T });
-    expect(verifyWith(provider, request(headers, body.replace('completed', 'paid')), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(provider, request(headers, body.replace('completed', 'paid')), secrets, NOW, OPTS)).toMatchObject({
+      ok: false,
+      reason: 'invalid_signature',
+    });
     expect(verifyWith(provider, request(headers, body), [{ value: 'x', label: '#0' }], NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
     expect(verifyWith(provider, request(headers, body), secrets, NOW + 301_000, OPTS)).toMatchObject({ ok: false, reason: 'timestamp_out_of_tolerance' });
     expect(verifyWith(provider, request(headers, body), secrets, NOW - 301_000, OPTS)).toMatchObject({ ok: false, reason: 'timestamp_out_of_tolerance' });

@@ -19,7 +19,10 @@ describe('razorpay provider', () => {
 
   it('rejects a tampered body and a wrong secret; requires a JSON body with an event', () => {
     const { headers } = provider.sign({ body, secret, timestamp: 0 });
-    expect(verifyWith(provider, request(headers, body.replace('captured', 'failed')), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(provider, request(headers, body.replace('captured', 'failed')), secrets, NOW, OPTS)).toMatchObject({
+      ok: false,
+      reason: 'invalid_signature',
+    });
     expect(verifyWith(provider, request(headers, body), [{ value: 'x', label: '#0' }], NOW, OPTS)).toMatchObject({ ok: false, reason: 'invalid_signature' });
     for (const raw of ['not json', '[]', '{"event":""}', '{"entity":"event"}']) {
       const signed = provider.sign({ body: raw, secret, timestamp: 0 });
@@ -40,7 +43,10 @@ describe('razorpay provider', () => {
   it('tells missing and malformed signatures apart', () => {
     expect(verifyWith(provider, request({}, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'missing_signature' });
     for (const h of ['abc', 'g'.repeat(64), 'a'.repeat(65)]) {
-      expect(verifyWith(provider, request({ 'x-razorpay-signature': h }, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'malformed_signature' });
+      expect(verifyWith(provider, request({ 'x-razorpay-signature': h }, body), secrets, NOW, OPTS)).toMatchObject({
+        ok: false,
+        reason: 'malformed_signature',
+      });
     }
   });
 

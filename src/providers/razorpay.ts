@@ -28,7 +28,11 @@ export const razorpay: Provider = {
     const type = nonEmptyString(body?.event);
     if (!body || !type) return { ok: false, reason: 'invalid_payload' };
     const key = headerToken(req, 'x-razorpay-event-id') ?? bodyHashKey(req.rawBody);
-    return { ok: true, secretLabel: label, events: [{ key, type, createdAt: epochSeconds(body.created_at), contentDigest: contentDigest([req.rawBody], type) }] };
+    return {
+      ok: true,
+      secretLabel: label,
+      events: [{ key, type, createdAt: epochSeconds(body.created_at), contentDigest: contentDigest([req.rawBody], type) }],
+    };
   }),
 
   /** Extra input: `eventId` (default: body-derived). */

@@ -90,9 +90,20 @@ describe('slack provider', () => {
 
   it('tells missing and malformed headers apart', () => {
     const { headers } = provider.sign({ body, secret, timestamp: T });
-    expect(verifyWith(provider, request({ 'x-slack-request-timestamp': String(T) }, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'missing_signature' });
-    for (const [sig, ts] of [['v1=abc', String(T)], [`v0=${'a'.repeat(63)}`, String(T)], [headers['x-slack-signature']!, ''], [headers['x-slack-signature']!, '1.5']]) {
-      expect(verifyWith(provider, request({ 'x-slack-signature': sig!, 'x-slack-request-timestamp': ts! }, body), secrets, NOW, OPTS)).toMatchObject({ ok: false, reason: 'malformed_signature' });
+    expect(verifyWith(provider, request({ 'x-slack-request-timestamp': String(T) }, body), secrets, NOW, OPTS)).toMatchObject({
+      ok: false,
+      reason: 'missing_signature',
+    });
+    for (const [sig, ts] of [
+      ['v1=abc', String(T)],
+      [`v0=${'a'.repeat(63)}`, String(T)],
+      [headers['x-slack-signature']!, ''],
+      [headers['x-slack-signature']!, '1.5'],
+    ]) {
+      expect(verifyWith(provider, request({ 'x-slack-signature': sig!, 'x-slack-request-timestamp': ts! }, body), secrets, NOW, OPTS)).toMatchObject({
+        ok: false,
+        reason: 'malformed_signature',
+      });
     }
   });
 

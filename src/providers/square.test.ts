@@ -43,7 +43,10 @@ describe('square provider', () => {
   it('rejects a tampered body, another URL and a wrong secret; requires event_id and type', () => {
     const h = { 'x-square-hmacsha256-signature': expected };
     expect(verifyWith(provider, request(h, body.replace('MLEF', 'XLEF')), secrets, NOW, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
-    expect(verifyWith(provider, request(h, body), secrets, NOW, { ...opts, notification_url: `${url}?a=1` })).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(provider, request(h, body), secrets, NOW, { ...opts, notification_url: `${url}?a=1` })).toMatchObject({
+      ok: false,
+      reason: 'invalid_signature',
+    });
     expect(verifyWith(provider, request(h, body), [{ value: 'x', label: '#0' }], NOW, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
     for (const raw of ['nope', '{"type":"x"}', '{"event_id":"e"}']) {
       const signed = provider.sign({ body: raw, secret, timestamp: 0, url });
@@ -57,7 +60,10 @@ describe('square provider', () => {
 
   it('tells missing and malformed signatures apart', () => {
     expect(verifyWith(provider, request({}, body), secrets, NOW, opts)).toMatchObject({ ok: false, reason: 'missing_signature' });
-    expect(verifyWith(provider, request({ 'x-square-hmacsha256-signature': 'abc' }, body), secrets, NOW, opts)).toMatchObject({ ok: false, reason: 'malformed_signature' });
+    expect(verifyWith(provider, request({ 'x-square-hmacsha256-signature': 'abc' }, body), secrets, NOW, opts)).toMatchObject({
+      ok: false,
+      reason: 'malformed_signature',
+    });
   });
 
   it('never throws and never verifies on arbitrary headers (property)', () => {

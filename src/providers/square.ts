@@ -41,7 +41,11 @@ export const square: Provider = {
     const key = nonEmptyString(body?.event_id);
     const type = nonEmptyString(body?.type);
     if (!body || !key || !type) return { ok: false, reason: 'invalid_payload' };
-    return { ok: true, secretLabel: label, events: [{ key, type, createdAt: epochSeconds(body.created_at), contentDigest: contentDigest([url, req.rawBody], type) }] };
+    return {
+      ok: true,
+      secretLabel: label,
+      events: [{ key, type, createdAt: epochSeconds(body.created_at), contentDigest: contentDigest([url, req.rawBody], type) }],
+    };
   }),
 
   /** The signed URL is `input.url`, else extra input `notification_url`. */

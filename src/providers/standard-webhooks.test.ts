@@ -55,7 +55,10 @@ describe('standard-webhooks provider', () => {
     const { headers } = provider.sign({ body, secret, timestamp: t, msgId: 'msg_1' });
     expect(verifyWith(provider, request(headers, body.replace('in_1', 'in_2')), secrets, now, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
     expect(verifyWith(provider, request({ ...headers, 'webhook-id': 'msg_9' }), secrets, now, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
-    expect(verifyWith(provider, request(headers), [{ value: 'whsec_b3RoZXI=', label: '#0' }], now, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyWith(provider, request(headers), [{ value: 'whsec_b3RoZXI=', label: '#0' }], now, opts)).toMatchObject({
+      ok: false,
+      reason: 'invalid_signature',
+    });
     expect(verifyWith(provider, request(headers), secrets, now + 301_000, opts)).toMatchObject({ ok: false, reason: 'timestamp_out_of_tolerance' });
     expect(verifyWith(provider, request(headers), secrets, now - 301_000, opts)).toMatchObject({ ok: false, reason: 'timestamp_out_of_tolerance' });
     expect(verifyWith(provider, request(headers), secrets, now + 300_000, opts)).toMatchObject({ ok: true });
@@ -79,7 +82,10 @@ describe('standard-webhooks provider', () => {
     const keys = encodeEd25519KeyPair(privateKey);
     const signed = provider.sign({ body, secret: keys.secretKey, timestamp: t, msgId: 'msg_ed' });
     expect(signed.headers['webhook-signature']).toMatch(/^v1a,/);
-    const pub: SecretRef[] = [{ value: secret, label: 'hmac' }, { value: keys.publicKey, label: 'ed' }];
+    const pub: SecretRef[] = [
+      { value: secret, label: 'hmac' },
+      { value: keys.publicKey, label: 'ed' },
+    ];
     expect(verifyWith(provider, request(signed.headers), pub, now, opts)).toMatchObject({ ok: true, secretLabel: 'ed' });
     expect(verifyWith(provider, request(signed.headers, `${body} `), pub, now, opts)).toMatchObject({ ok: false, reason: 'invalid_signature' });
     const other = encodeEd25519KeyPair(generateKeyPairSync('ed25519').privateKey);
@@ -98,7 +104,10 @@ describe('standard-webhooks provider', () => {
       expect(verifyWith(provider, request({ ...headers, 'webhook-timestamp': ts }), secrets, now, opts).ok).toBe(false);
     }
     for (const sig of ['v1', 'v1,', 'v1,!!!', 'v2,abc', `v1,${'é'.repeat(44)}`]) {
-      expect(verifyWith(provider, request({ ...headers, 'webhook-signature': sig }), secrets, now, opts)).toMatchObject({ ok: false, reason: 'malformed_signature' });
+      expect(verifyWith(provider, request({ ...headers, 'webhook-signature': sig }), secrets, now, opts)).toMatchObject({
+        ok: false,
+        reason: 'malformed_signature',
+      });
     }
   });
 

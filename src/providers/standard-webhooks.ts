@@ -67,7 +67,7 @@ function publicKey(secret: string): KeyObject | null {
   }
   if (!secret.startsWith('whpk_')) return null;
   const raw = fromBase64(secret.slice(5));
-  if (!raw || raw.length !== 32) return null;
+  if (raw?.length !== 32) return null;
   try {
     return createPublicKey({ key: Buffer.concat([SPKI_ED25519, raw]), format: 'der', type: 'spki' });
   } catch {

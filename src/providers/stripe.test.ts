@@ -62,7 +62,12 @@ describe('stripe provider', () => {
     expect(upper).not.toBe(ours);
     expect(() => official.webhooks.constructEvent(body, upper, secret, 300, undefined, t)).toThrow(/No signatures found matching/);
     expect(official.webhooks.constructEvent(body, ours, secret, 300, undefined, t).id).toBe('evt_1');
-    expect(verifyWith(stripe, request({ 'stripe-signature': upper }), secrets, now, opts)).toEqual({ ok: false, reason: 'invalid_signature', detail: 'Invalid signature', header: 'Stripe-Signature' });
+    expect(verifyWith(stripe, request({ 'stripe-signature': upper }), secrets, now, opts)).toEqual({
+      ok: false,
+      reason: 'invalid_signature',
+      detail: 'Invalid signature',
+      header: 'Stripe-Signature',
+    });
     // One upper-case letter is enough to refuse; beside the correct lower-case v1 it changes nothing.
     const hex = ours.split('v1=')[1]!;
     const letter = hex.search(/[a-f]/);
@@ -73,9 +78,14 @@ describe('stripe provider', () => {
     expect(verifyWith(stripe, request({ 'stripe-signature': `${upper},v1=${hex}` }), secrets, now, opts)).toMatchObject({ ok: true });
   });
 
-  it('answers with the seed\'s exact texts whatever the source', () => {
+  it("answers with the seed's exact texts whatever the source", () => {
     const seed = { ok: false, detail: 'Invalid signature', header: 'Stripe-Signature' };
-    expect(verifyWith(stripe, request({}), secrets, now, opts)).toEqual({ ok: false, reason: 'missing_signature', detail: 'Missing encoded Stripe-Signature header', header: 'Stripe-Signature' });
+    expect(verifyWith(stripe, request({}), secrets, now, opts)).toEqual({
+      ok: false,
+      reason: 'missing_signature',
+      detail: 'Missing encoded Stripe-Signature header',
+      header: 'Stripe-Signature',
+    });
     expect(verifyWith(stripe, request({ 'stripe-signature': 'v1=abc' }), secrets, now, opts)).toEqual({ ...seed, reason: 'malformed_signature' });
     const { headers } = stripe.sign({ body, secret, timestamp: t });
     expect(verifyWith(stripe, request(headers), secrets, now + 301_000, opts)).toEqual({ ...seed, reason: 'timestamp_out_of_tolerance' });
@@ -104,7 +114,25 @@ describe('stripe provider', () => {
   });
 
   it('parses exactly as the plain split/trim reference does, on headers made of the pieces that matter (property)', () => {
-    const piece = fc.constantFrom('t', 'v1', 'v0', 'T', '=', ',', ' ', '\t', '\u00a0', '\ufeff', '1700000000', '17', 'x', 'é', 'a'.repeat(64), 'A'.repeat(64), 'a'.repeat(63) + 'g');
+    const piece = fc.constantFrom(
+      't',
+      'v1',
+      'v0',
+      'T',
+      '=',
+      ',',
+      ' ',
+      '\t',
+      '\u00a0',
+      '\ufeff',
+      '1700000000',
+      '17',
+      'x',
+      'é',
+      'a'.repeat(64),
+      'A'.repeat(64),
+      `${'a'.repeat(63)}g`,
+    );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 24 }), (pieces) => {
         const header = pieces.join('');
@@ -112,7 +140,14 @@ describe('stripe provider', () => {
       }),
       { numRuns: 5000 },
     );
-    for (const header of [`t=${t},v1=${'a'.repeat(64)}`, ` t = ${t} ,v1 = ${'B'.repeat(64)}, v1=${'c'.repeat(64)},`, `t=1,t=2,v1=${'a'.repeat(64)}`, `t=1,t=1`, ',,=,', '']) {
+    for (const header of [
+      `t=${t},v1=${'a'.repeat(64)}`,
+      ` t = ${t} ,v1 = ${'B'.repeat(64)}, v1=${'c'.repeat(64)},`,
+      `t=1,t=2,v1=${'a'.repeat(64)}`,
+      `t=1,t=1`,
+      ',,=,',
+      '',
+    ]) {
       expect(parseStripeSignature(header)).toEqual(referenceParse(header));
     }
   });

@@ -137,7 +137,12 @@ export const stripe: Provider = {
     const event = readStripeEvent(req.rawBody);
     if (!event) return { ok: false, reason: 'invalid_payload' };
     const digest = contentDigest([`${signed.timestamp}.`, req.rawBody], event.type);
-    return { ok: true, secretLabel: signed.label, signedAt: signed.timestamp, events: [{ key: event.id, type: event.type, createdAt: event.created, contentDigest: digest }] };
+    return {
+      ok: true,
+      secretLabel: signed.label,
+      signedAt: signed.timestamp,
+      events: [{ key: event.id, type: event.type, createdAt: event.created, contentDigest: digest }],
+    };
   }),
 
   sign({ body, secret, timestamp }: SignInput): SignedOutput {

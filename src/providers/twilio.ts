@@ -35,7 +35,10 @@ export function twilioAlgorithm(settings: string | undefined): HashAlgorithm | n
   for (const part of (settings ?? '').split(',')) {
     const eq = part.indexOf('=');
     if (eq < 0 || part.slice(0, eq).trim() !== 'algorithm') continue;
-    const name = part.slice(eq + 1).trim().toUpperCase();
+    const name = part
+      .slice(eq + 1)
+      .trim()
+      .toUpperCase();
     if (name === '') break;
     return name === 'HMAC_SHA1' ? 'sha1' : name === 'HMAC_SHA256' ? 'sha256' : null;
   }

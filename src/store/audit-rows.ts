@@ -120,6 +120,15 @@ export function linkToChains(items: readonly ChainItem[], headOf: (source: strin
     heads.set(item.source, next);
     const kind = item.kind ?? 'event';
     const eventId = kind === 'checkpoint' ? checkpointId(item.source, next.position) : item.eventId;
-    return { source: item.source, eventId, contentHash: item.contentHash, kind, version, position: next.position, prevHash: current.hash, entryHash: next.hash };
+    return {
+      source: item.source,
+      eventId,
+      contentHash: item.contentHash,
+      kind,
+      version,
+      position: next.position,
+      prevHash: current.hash,
+      entryHash: next.hash,
+    };
   });
 }

@@ -3,7 +3,15 @@ import { lastErrorOf, rotated, toClaimed } from './delivery-rules.ts';
 import type { AttemptOutcome, AttemptResult } from './types.ts';
 
 const result = (outcome: AttemptOutcome, statusCode: number | null, error: string | null): AttemptResult => ({
-  deliveryId: 'dlv_1', workerId: 'w', attemptId: 'att_1', startedAt: 0, durationMs: 1, statusCode, error, responseSnippet: null, outcome,
+  deliveryId: 'dlv_1',
+  workerId: 'w',
+  attemptId: 'att_1',
+  startedAt: 0,
+  durationMs: 1,
+  statusCode,
+  error,
+  responseSnippet: null,
+  outcome,
 });
 
 describe('delivery rules', () => {
@@ -20,7 +28,19 @@ describe('delivery rules', () => {
   });
 
   it('maps a claim row from either backend (manual as 0/1 or a boolean)', () => {
-    const row = { id: 'dlv_1', event_id: 'msg_1', destination: 'd', attempt_count: 2, schedule_step: 1, ordering_key: null, source: 's', event_key: 'k', event_type: 't', received_at: 9, payload: Buffer.from('x') };
+    const row = {
+      id: 'dlv_1',
+      event_id: 'msg_1',
+      destination: 'd',
+      attempt_count: 2,
+      schedule_step: 1,
+      ordering_key: null,
+      source: 's',
+      event_key: 'k',
+      event_type: 't',
+      received_at: 9,
+      payload: Buffer.from('x'),
+    };
     expect(toClaimed({ ...row, manual: 1 })).toMatchObject({ attemptNumber: 3, scheduleStep: 1, manual: true, eventId: 'msg_1' });
     expect(toClaimed({ ...row, manual: false }).manual).toBe(false);
   });

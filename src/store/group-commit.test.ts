@@ -19,7 +19,10 @@ describe('makeGroupCommit', () => {
     expect(commits.pending()).toBe(5);
     release();
     expect(await Promise.all([...first, ...second])).toEqual([10, 20, 30, 40, 50]);
-    expect(groups).toEqual([[1, 2, 3], [4, 5]]);
+    expect(groups).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
     expect(commits.pending()).toBe(0);
   });
 

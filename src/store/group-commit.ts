@@ -40,7 +40,7 @@ interface Waiting<A, R> {
 
 export function makeGroupCommit<A, R>(write: (items: A[]) => Settled<R>[] | Promise<Settled<R>[]>, options: GroupCommitOptions<A> = {}): GroupCommit<A, R> {
   const { maxBatch = Infinity, size = () => 1, waitMs = 0, maxInFlight = 1, onCommit } = options;
-  let queue: Waiting<A, R>[] = [];
+  const queue: Waiting<A, R>[] = [];
   let pendingUnits = 0;
   let scheduled = false;
   const writing = new Set<Promise<void>>();
@@ -75,7 +75,10 @@ export function makeGroupCommit<A, R>(write: (items: A[]) => Settled<R>[] | Prom
     try {
       const settled = await write(group.map((w) => w.item));
       committed = true;
-      settled.forEach((s, i) => (s.ok ? group[i]!.resolve(s.value) : group[i]!.reject(s.error)));
+      settled.forEach((s, i) => {
+        if (s.ok) group[i]!.resolve(s.value);
+        else group[i]!.reject(s.error);
+      });
     } catch (err) {
       for (const w of group) w.reject(err);
     } finally {
@@ -114,5 +117,10 @@ export type CommitReport = (events: number, seconds: number, committed: boolean)
  */
 export function makeCommitRelay(): { report: CommitReport; observe(listener: CommitReport): void } {
   let listener: CommitReport = () => {};
-  return { report: (events, seconds, committed) => listener(events, seconds, committed), observe: (l) => void (listener = l) };
+  return {
+    report: (events, seconds, committed) => listener(events, seconds, committed),
+    observe: (l) => {
+      listener = l;
+    },
+  };
 }

@@ -8,7 +8,8 @@ import { startWriterThread } from './sqlite/writer-thread.ts';
 import { makeCommitRelay } from './group-commit.ts';
 import type { Store } from './types.ts';
 
-type StoreConfig = Pick<Config, 'databasePath' | 'databaseUrl'> & Partial<Pick<Config, 'databasePoolSize'>> & { ingest?: Pick<Config['ingest'], 'sqliteWriterThread'> };
+type StoreConfig = Pick<Config, 'databasePath' | 'databaseUrl'> &
+  Partial<Pick<Config, 'databasePoolSize'>> & { ingest?: Pick<Config['ingest'], 'sqliteWriterThread'> };
 
 /** Where a backend reports connection trouble nobody awaits (an idle connection dropped, LISTEN lost, a writer thread died). */
 export interface StoreLog {
@@ -41,7 +42,12 @@ export async function openStore(config: StoreConfig, log?: StoreLog, options: Op
       url: config.databaseUrl,
       poolSize: config.databasePoolSize ?? 10,
       // The message only (codes and texts from the driver), never the connection string.
-      ...(log ? { onConnectionError: (err: unknown) => log.warn({ error: err instanceof Error ? err.message : String(err) }, 'database connection lost; reconnecting') } : {}),
+      ...(log
+        ? {
+            onConnectionError: (err: unknown) =>
+              log.warn({ error: err instanceof Error ? err.message : String(err) }, 'database connection lost; reconnecting'),
+          }
+        : {}),
     });
     await checked(store);
     await store.migrate();

@@ -49,7 +49,13 @@ export function toAttempt(row: Row): AttemptRecord {
 
 /** A delivery with its event's identity, for the dead-letter list (query joins deliveries d with events e). */
 export function toDeliveryListItem(row: Row): DeliveryListItem {
-  return { ...toDelivery(row), source: row.source as string, eventKey: row.event_key as string, eventType: row.event_type as string, receivedAt: row.received_at as number };
+  return {
+    ...toDelivery(row),
+    source: row.source as string,
+    eventKey: row.event_key as string,
+    eventType: row.event_type as string,
+    receivedAt: row.received_at as number,
+  };
 }
 
 /** WHERE clause builder with numbered placeholders ($n, PostgreSQL). */

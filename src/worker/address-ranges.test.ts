@@ -61,10 +61,20 @@ describe('address classifier', () => {
     expect(classifyAddress(address)).toBe(kind);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '100.128.0.1', '1.1.1.1', '2606:4700::1111', '2001:4860:4860::8888', '::ffff:8.8.8.8', '::ffff:808:808', '2002:808:808::1', '64:ff9b::808:808', '64:ff9b::8.8.8.8'])(
-    '%s is public',
-    (address) => expect(classifyAddress(address)).toBeNull(),
-  );
+  it.each([
+    '93.184.216.34',
+    '8.8.8.8',
+    '172.32.0.1',
+    '100.128.0.1',
+    '1.1.1.1',
+    '2606:4700::1111',
+    '2001:4860:4860::8888',
+    '::ffff:8.8.8.8',
+    '::ffff:808:808',
+    '2002:808:808::1',
+    '64:ff9b::808:808',
+    '64:ff9b::8.8.8.8',
+  ])('%s is public', (address) => expect(classifyAddress(address)).toBeNull());
 
   it('parses every IPv6 spelling into eight groups', () => {
     expect(ipv6Groups('::')).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);

@@ -54,7 +54,9 @@ export async function runAttempt(deps: AttemptDeps, destination: DestinationConf
   const began = performance.now();
   let result: AttemptResult;
   try {
-    result = await (destination.handler !== null ? handlerAttempt(deps, destination, claimed, signal) : httpAttempt(deps, destination, claimed, signal, startedAt));
+    result = await (destination.handler !== null
+      ? handlerAttempt(deps, destination, claimed, signal)
+      : httpAttempt(deps, destination, claimed, signal, startedAt));
   } catch (err) {
     result = { ok: false, statusCode: null, error: `attempt failed: ${errorText(err)}`, responseSnippet: null };
   }
@@ -70,7 +72,13 @@ async function handlerAttempt(deps: AttemptDeps, destination: DestinationConfig,
   return { ok: error === null, statusCode: null, error, responseSnippet: null };
 }
 
-async function httpAttempt(deps: AttemptDeps, destination: DestinationConfig, claimed: ClaimedDelivery, signal: AbortSignal, startedAt: number): Promise<AttemptResult> {
+async function httpAttempt(
+  deps: AttemptDeps,
+  destination: DestinationConfig,
+  claimed: ClaimedDelivery,
+  signal: AbortSignal,
+  startedAt: number,
+): Promise<AttemptResult> {
   const result = await postWebhook({
     url: destination.url!,
     headers: outboundHeaders(destination, claimed, startedAt),

@@ -18,7 +18,14 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const attempt = (overrides: Partial<HttpAttempt>): HttpAttempt => ({ url: `${origin}/hook`, headers: {}, body: Buffer.from('{}'), timeoutMs: 2000, allowPrivate: true, ...overrides });
+const attempt = (overrides: Partial<HttpAttempt>): HttpAttempt => ({
+  url: `${origin}/hook`,
+  headers: {},
+  body: Buffer.from('{}'),
+  timeoutMs: 2000,
+  allowPrivate: true,
+  ...overrides,
+});
 
 describe('postWebhook', () => {
   it('delivers to an allowed loopback receiver', async () => {

@@ -87,7 +87,9 @@ function send(url: URL, attempt: HttpAttempt): Promise<HttpAttemptResult> {
         sent.destroy();
         failed(`timeout after ${attempt.timeoutMs} ms`);
       }, attempt.timeoutMs);
-      sent.on('error', (err: NodeJS.ErrnoException) => failed(err.name === 'AbortError' ? 'aborted (worker shutting down)' : errorText(err) || 'request failed'));
+      sent.on('error', (err: NodeJS.ErrnoException) =>
+        failed(err.name === 'AbortError' ? 'aborted (worker shutting down)' : errorText(err) || 'request failed'),
+      );
       sent.on('response', (response) => readCapped(response, done));
       sent.end(attempt.body);
     } catch (err) {

@@ -50,7 +50,10 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
 
 /** A `lookup` for http.request that refuses a name when any address it resolves to is internal. */
 export function guardedLookup(hostname: string, options: object, callback: LookupCallback): void {
-  if (isLocalhostName(hostname)) return callback(new PrivateDestinationError(`${hostname} is a loopback name`), []);
+  if (isLocalhostName(hostname)) {
+    callback(new PrivateDestinationError(`${hostname} is a loopback name`), []);
+    return;
+  }
   dnsLookup(hostname, { ...(options as LookupAllOptions), all: true }, (err, addresses) => {
     if (err) return callback(err, []);
     const list = addresses as LookupAddress[];

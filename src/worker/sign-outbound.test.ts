@@ -11,11 +11,11 @@ describe('outbound Standard Webhooks signature', () => {
   });
 
   it('verifies with the official standardwebhooks library', () => {
-    const secret = 'whsec_' + Buffer.from('a-32-byte-key-for-outbound-tests').toString('base64');
+    const secret = `whsec_${Buffer.from('a-32-byte-key-for-outbound-tests').toString('base64')}`;
     const body = Buffer.from(JSON.stringify({ id: 'evt_1', type: 'charge.succeeded' }));
     const now = Math.floor(Date.now() / 1000);
     const headers = { 'webhook-id': 'msg_abc', 'webhook-timestamp': String(now), 'webhook-signature': standardWebhooksSignature(secret, 'msg_abc', now, body) };
     expect(new Webhook(secret).verify(body.toString(), headers)).toEqual({ id: 'evt_1', type: 'charge.succeeded' });
-    expect(() => new Webhook(secret).verify(body.toString() + ' ', headers)).toThrow();
+    expect(() => new Webhook(secret).verify(`${body.toString()} `, headers)).toThrow();
   });
 });

@@ -113,7 +113,10 @@ export function makeWorker(deps: WorkerDeps): Worker {
       await attemptAndRecord(claimed);
     } catch (err) {
       // Not recorded: the lease expires and the delivery is attempted again (at-least-once).
-      log.error({ err, deliveryId: claimed.id, destination: claimed.destination }, 'recording the attempt failed; unless it was recorded, the delivery is retried when its lease expires');
+      log.error(
+        { err, deliveryId: claimed.id, destination: claimed.destination },
+        'recording the attempt failed; unless it was recorded, the delivery is retried when its lease expires',
+      );
     }
   }
 
@@ -145,10 +148,23 @@ export function makeWorker(deps: WorkerDeps): Worker {
     if (kept) deps.onAttempt?.({ destination: destination.name, outcome: outcome.kind, durationMs: report.durationMs });
     if (!kept) log.warn({ deliveryId: claimed.id, workerId: id }, 'lease lost before the attempt was recorded; another worker owns the delivery');
     const level = report.ok ? 'debug' : 'info';
-    log[level]({ deliveryId: claimed.id, destination: destination.name, attempt: claimed.attemptNumber, status: report.statusCode, error: report.error, outcome: outcome.kind }, 'delivery attempt');
+    log[level](
+      {
+        deliveryId: claimed.id,
+        destination: destination.name,
+        attempt: claimed.attemptNumber,
+        status: report.statusCode,
+        error: report.error,
+        outcome: outcome.kind,
+      },
+      'delivery attempt',
+    );
     if (kept && disablesDestination(report)) {
       await store.setDestinationDisabled(destination.name, true, 'receiver answered 410 Gone', now);
-      log.warn({ destination: destination.name, deliveryId: claimed.id }, 'destination disabled: the receiver answered 410 Gone; enable it again with `filab destinations enable`');
+      log.warn(
+        { destination: destination.name, deliveryId: claimed.id },
+        'destination disabled: the receiver answered 410 Gone; enable it again with `filab destinations enable`',
+      );
     }
   }
 

@@ -37,9 +37,14 @@ afterAll(() => t.close());
 async function api(path: string, init: { method?: string; body?: unknown; token?: string | null; contentType?: string | null } = {}) {
   const headers: Record<string, string> = {};
   if (init.token !== null) headers.authorization = `Bearer ${init.token ?? TOKEN}`;
-  const contentType = init.contentType === undefined ? (init.method ?? 'GET') !== 'GET' || init.body !== undefined ? 'application/json' : null : init.contentType;
+  const contentType =
+    init.contentType === undefined ? ((init.method ?? 'GET') !== 'GET' || init.body !== undefined ? 'application/json' : null) : init.contentType;
   if (contentType !== null) headers['content-type'] = contentType;
-  const res = await fetch(`${t.url}/admin/api${path}`, { method: init.method ?? 'GET', headers, ...(init.body !== undefined ? { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) } : {}) });
+  const res = await fetch(`${t.url}/admin/api${path}`, {
+    method: init.method ?? 'GET',
+    headers,
+    ...(init.body !== undefined ? { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) } : {}),
+  });
   return { status: res.status, json: (await res.json()) as any };
 }
 
@@ -80,21 +85,64 @@ describe('admin API', () => {
     expect(detail.payload_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(detail.headers['stripe-signature']).toMatch(/^t=/);
     expect(detail.deliveries).toHaveLength(1);
-    expect(Object.keys(detail.deliveries[0]).sort()).toEqual(['attempt_count', 'attempts', 'destination', 'id', 'last_error', 'next_attempt_at', 'ordering_key', 'status', 'updated_at']);
-    expect(detail.deliveries[0].attempts[0]).toMatchObject({ attempt_number: 1, status_code: null, error: 'Error: ledger down', manual: false, response_snippet: null });
-    expect(Object.keys(detail.deliveries[0].attempts[0]).sort()).toEqual(['attempt_number', 'duration_ms', 'error', 'id', 'manual', 'response_snippet', 'started_at', 'status_code']);
+    expect(Object.keys(detail.deliveries[0]).sort()).toEqual([
+      'attempt_count',
+      'attempts',
+      'destination',
+      'id',
+      'last_error',
+      'next_attempt_at',
+      'ordering_key',
+      'status',
+      'updated_at',
+    ]);
+    expect(detail.deliveries[0].attempts[0]).toMatchObject({
+      attempt_number: 1,
+      status_code: null,
+      error: 'Error: ledger down',
+      manual: false,
+      response_snippet: null,
+    });
+    expect(Object.keys(detail.deliveries[0].attempts[0]).sort()).toEqual([
+      'attempt_number',
+      'duration_ms',
+      'error',
+      'id',
+      'manual',
+      'response_snippet',
+      'started_at',
+      'status_code',
+    ]);
     expect(await api('/events/msg_nope')).toEqual({ status: 404, json: { detail: 'No event msg_nope', code: 'not_found' } });
   });
 
   it('lists deliveries (dead-letter view) and summary stats', async () => {
     const dead = (await api('/deliveries?status=dead')).json;
-    expect(dead.deliveries.map((d: any) => [d.destination, d.event_key])).toEqual([['ledger', keys[1]], ['ledger', keys[0]]]);
-    expect(Object.keys(dead.deliveries[0]).sort()).toEqual(
-      ['attempt_count', 'destination', 'event_id', 'event_key', 'id', 'last_error', 'next_attempt_at', 'received_at', 'source', 'status', 'type', 'updated_at'],
-    );
+    expect(dead.deliveries.map((d: any) => [d.destination, d.event_key])).toEqual([
+      ['ledger', keys[1]],
+      ['ledger', keys[0]],
+    ]);
+    expect(Object.keys(dead.deliveries[0]).sort()).toEqual([
+      'attempt_count',
+      'destination',
+      'event_id',
+      'event_key',
+      'id',
+      'last_error',
+      'next_attempt_at',
+      'received_at',
+      'source',
+      'status',
+      'type',
+      'updated_at',
+    ]);
     expect((await api('/deliveries?destination=crm')).json.deliveries).toHaveLength(1);
     const stats = (await api('/stats')).json;
-    expect(stats).toEqual({ events: { received: 1, delivered: 1, failed: 0, dead: 2 }, deliveries: { pending: 0, failed: 0, delivered: 1, dead: 2 }, oldest_pending_age_seconds: null });
+    expect(stats).toEqual({
+      events: { received: 1, delivered: 1, failed: 0, dead: 2 },
+      deliveries: { pending: 0, failed: 0, delivered: 1, dead: 2 },
+      oldest_pending_age_seconds: null,
+    });
   });
 
   it('lists destinations with health; disable/enable answer the destination', async () => {
@@ -103,10 +151,28 @@ describe('admin API', () => {
       ['ledger', 'ledger', 2, 0, 2, false],
       ['crm', 'crm', 0, 1, 0, false],
     ]);
-    expect(Object.keys(destinations[0]).sort()).toEqual(
-      ['dead', 'delivered', 'disabled', 'disabled_reason', 'event_types', 'failed', 'failure_streak', 'handler', 'last_failure_at', 'last_success_at', 'name', 'oldest_pending_at', 'pending', 'sources', 'url'],
-    );
-    expect((await api('/destinations/crm/disable', { method: 'POST' })).json).toMatchObject({ name: 'crm', disabled: true, disabled_reason: 'disabled by an operator' });
+    expect(Object.keys(destinations[0]).sort()).toEqual([
+      'dead',
+      'delivered',
+      'disabled',
+      'disabled_reason',
+      'event_types',
+      'failed',
+      'failure_streak',
+      'handler',
+      'last_failure_at',
+      'last_success_at',
+      'name',
+      'oldest_pending_at',
+      'pending',
+      'sources',
+      'url',
+    ]);
+    expect((await api('/destinations/crm/disable', { method: 'POST' })).json).toMatchObject({
+      name: 'crm',
+      disabled: true,
+      disabled_reason: 'disabled by an operator',
+    });
     expect((await api('/destinations/crm/enable', { method: 'POST' })).json).toMatchObject({ name: 'crm', disabled: false });
     expect((await api('/destinations/nope/enable', { method: 'POST' })).status).toBe(404);
   });
@@ -146,7 +212,14 @@ describe('admin API', () => {
   });
 
   it('answers bad input with 400 and a stable code, never 500', async () => {
-    for (const path of ['/events?status=bogus', '/events?limit=0', '/events?cursor=!!', '/events?since=yesterday', '/events?color=red', '/deliveries?status=received']) {
+    for (const path of [
+      '/events?status=bogus',
+      '/events?limit=0',
+      '/events?cursor=!!',
+      '/events?since=yesterday',
+      '/events?color=red',
+      '/deliveries?status=received',
+    ]) {
       const res = await api(path);
       expect([path, res.status, res.json.code]).toEqual([path, 400, 'invalid_query']);
     }

@@ -20,13 +20,18 @@ describe('loadConfig from the environment', () => {
     const config = loadConfig({ env: {}, cwd: dir });
     expect(config).toMatchObject({ host: '127.0.0.1', port: 8000, adminToken: null, databaseUrl: null });
     expect(config.databasePath).toBe(join(dir, 'data/app.db'));
-    expect(config.sources).toEqual([expect.objectContaining({ name: 'provider', path: '/webhooks/provider', provider: 'stripe', secrets: [], toleranceSeconds: 300, maxBodyBytes: 1048576 })]);
+    expect(config.sources).toEqual([
+      expect.objectContaining({ name: 'provider', path: '/webhooks/provider', provider: 'stripe', secrets: [], toleranceSeconds: 300, maxBodyBytes: 1048576 }),
+    ]);
     expect(Object.isFrozen(config.sources[0])).toBe(true);
   });
 
   it('names every invalid variable at once', () => {
     const problems = problemsOf(() =>
-      loadConfig({ env: { STRIPE_TOLERANCE_SECONDS: 'abc', PORT: '70000', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', STRIPE_WEBHOOK_SECRET: 'sk_live_nope' }, cwd: makeTempDir() }),
+      loadConfig({
+        env: { STRIPE_TOLERANCE_SECONDS: 'abc', PORT: '70000', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', STRIPE_WEBHOOK_SECRET: 'sk_live_nope' },
+        cwd: makeTempDir(),
+      }),
     );
     expect(problems.join('\n')).toMatch(/STRIPE_TOLERANCE_SECONDS/);
     expect(problems.join('\n')).toMatch(/PORT/);
@@ -42,7 +47,9 @@ describe('loadConfig from the environment', () => {
       { value: 'whsec_new', label: '#0' },
       { value: 'whsec_old', label: '#1' },
     ]);
-    expect(problemsOf(() => loadConfig({ env: { STRIPE_WEBHOOK_SECRET: 'whsec_a,,whsec_b' }, cwd: makeTempDir() }))).toEqual(['STRIPE_WEBHOOK_SECRET: secret #1 is empty']);
+    expect(problemsOf(() => loadConfig({ env: { STRIPE_WEBHOOK_SECRET: 'whsec_a,,whsec_b' }, cwd: makeTempDir() }))).toEqual([
+      'STRIPE_WEBHOOK_SECRET: secret #1 is empty',
+    ]);
   });
 });
 
@@ -65,8 +72,21 @@ destinations:
 `,
     );
     const config = loadConfig({ env: { PAY_SECRET: 'whsec_from_env' }, cwd: dir });
-    expect(config.sources[0]).toMatchObject({ name: 'payments', path: '/webhooks/payments', secrets: [{ value: 'whsec_from_env', label: '#0' }, { value: 'whsec_old', label: 'old', expiresAt: Date.parse('2030-01-01T00:00:00Z') }] });
-    expect(config.destinations[0]).toMatchObject({ name: 'ledger', eventTypes: ['charge.*'], orderingKey: '/data/object/id', maxInFlight: 16, retrySchedule: [0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400] });
+    expect(config.sources[0]).toMatchObject({
+      name: 'payments',
+      path: '/webhooks/payments',
+      secrets: [
+        { value: 'whsec_from_env', label: '#0' },
+        { value: 'whsec_old', label: 'old', expiresAt: Date.parse('2030-01-01T00:00:00Z') },
+      ],
+    });
+    expect(config.destinations[0]).toMatchObject({
+      name: 'ledger',
+      eventTypes: ['charge.*'],
+      orderingKey: '/data/object/id',
+      maxInFlight: 16,
+      retrySchedule: [0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400],
+    });
   });
 
   it('lists every problem with its path, and rejects unknown providers', () => {
@@ -95,7 +115,10 @@ destinations:
 
   it('reports semantic problems when the shape is valid', () => {
     const dir = makeTempDir();
-    writeFileSync(join(dir, 'filab.yaml'), 'sources:\n  - name: a\n    provider: stripe-ish\n    secrets: ["${MISSING_VAR}"]\n  - name: b\n    provider: stripe\n    secrets: [" whsec_padded "]\n');
+    writeFileSync(
+      join(dir, 'filab.yaml'),
+      'sources:\n  - name: a\n    provider: stripe-ish\n    secrets: ["${MISSING_VAR}"]\n  - name: b\n    provider: stripe\n    secrets: [" whsec_padded "]\n',
+    );
     const text = problemsOf(() => loadConfig({ env: {}, cwd: dir })).join('\n');
     expect(text).toContain('sources[0].provider: unknown provider "stripe-ish"');
     expect(text).toContain('sources[0].secrets[0]: environment variable MISSING_VAR is not set');
@@ -127,12 +150,18 @@ describe('loadConfig: trust boundaries in the config', () => {
     expect(problemsOf(load(yaml('{ "x-team": "caf\\u00e9 \\u2603" }')))[0]).toMatch(/outside Latin-1/);
     expect(problemsOf(load(yaml('{ "Webhook-Signature": "v1,x" }')))[0]).toMatch(/is set by the worker/);
     expect(problemsOf(load(yaml('{ "content-length": "1" }')))[0]).toMatch(/is set by the worker/);
-    expect(load(yaml('{ "x-team": "payments", "authorization": "Bearer abc" }'))().destinations[0]!.headers).toEqual({ 'x-team': 'payments', authorization: 'Bearer abc' });
+    expect(load(yaml('{ "x-team": "payments", "authorization": "Bearer abc" }'))().destinations[0]!.headers).toEqual({
+      'x-team': 'payments',
+      authorization: 'Bearer abc',
+    });
   });
 
   it('reads database.allow_unsafe_commit and retention.dedupe_days, with safe defaults', () => {
     expect(load('sources: []\n')()).toMatchObject({ allowUnsafeCommit: false, retention: { dedupeDays: 35 } });
-    expect(load('database:\n  allow_unsafe_commit: true\nretention:\n  dedupe_days: 90\n')()).toMatchObject({ allowUnsafeCommit: true, retention: { dedupeDays: 90 } });
+    expect(load('database:\n  allow_unsafe_commit: true\nretention:\n  dedupe_days: 90\n')()).toMatchObject({
+      allowUnsafeCommit: true,
+      retention: { dedupeDays: 90 },
+    });
   });
 });
 

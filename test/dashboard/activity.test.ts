@@ -15,7 +15,11 @@ let receiver: Receiver;
 beforeAll(async () => {
   receiver = await startReceiver();
   receiver.down = true;
-  s = await startTestInbox({ clock, env: { STRIPE_SECRET: SECRET }, yaml: stripeToDestinationsYaml([{ name: 'ledger', url: receiver.url, retrySchedule: [0] }]) });
+  s = await startTestInbox({
+    clock,
+    env: { STRIPE_SECRET: SECRET },
+    yaml: stripeToDestinationsYaml([{ name: 'ledger', url: receiver.url, retrySchedule: [0] }]),
+  });
 });
 afterAll(async () => {
   await s.close();

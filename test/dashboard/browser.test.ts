@@ -14,7 +14,16 @@ import { startCrossSitePage } from '../helpers/admin-cross-site-page.ts';
 const TOKEN = 'browser-test-token-7f3a';
 const SHOTS = new URL('../../test-artifacts/dashboard/', import.meta.url).pathname;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 let browser: Browser;
 let receiver: Receiver;
@@ -179,7 +188,10 @@ describe('dashboard in a browser without ADMIN_TOKEN (loopback)', () => {
   let open: TestInbox;
   let local: Page;
   beforeAll(async () => {
-    open = await startTestInbox({ env: { STRIPE_SECRET: SECRET }, yaml: stripeToDestinationsYaml([{ name: 'ledger', url: receiver.url, retrySchedule: [0] }]) });
+    open = await startTestInbox({
+      env: { STRIPE_SECRET: SECRET },
+      yaml: stripeToDestinationsYaml([{ name: 'ledger', url: receiver.url, retrySchedule: [0] }]),
+    });
     expect((await postSigned(`${open.url}/webhooks/stripe`, signedEvent({ id: 'evt_open_1' }))).status).toBe(200);
     local = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     local.on('pageerror', (err) => pageErrors.push(String(err)));

@@ -52,7 +52,15 @@ describe('dashboard files', () => {
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.sources).toEqual([
-      expect.objectContaining({ name: 'provider', provider: 'stripe', path: '/webhooks/provider', accepted: 1, replays: 0, rejected: {}, secrets: [{ label: '#0', verifications: 1, expires_at: null }] }),
+      expect.objectContaining({
+        name: 'provider',
+        provider: 'stripe',
+        path: '/webhooks/provider',
+        accepted: 1,
+        replays: 0,
+        rejected: {},
+        secrets: [{ label: '#0', verifications: 1, expires_at: null }],
+      }),
     ]);
     expect(typeof body.sources[0].last_event_at).toBe('string');
     expect(JSON.stringify(body)).not.toContain('whsec_');

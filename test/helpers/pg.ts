@@ -18,9 +18,7 @@ async function adminClient(): Promise<pg.Client> {
   try {
     await client.connect();
   } catch {
-    throw new Error(
-      'PostgreSQL is not reachable at 127.0.0.1:5432: start it with pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
-    );
+    throw new Error('PostgreSQL is not reachable at 127.0.0.1:5432: start it with pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start');
   }
   return client;
 }

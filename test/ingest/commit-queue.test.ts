@@ -22,9 +22,29 @@ afterEach(async () => {
 });
 
 function event(key: string): NewEvent {
-  return { id: `msg_${key}`, source: 's', eventKey: key, eventType: 't', providerCreatedAt: null, receivedAt: Date.now(), payload: Buffer.from(key), headers: {}, payloadSha256: key, secretLabel: null, deliveries: [] };
+  return {
+    id: `msg_${key}`,
+    source: 's',
+    eventKey: key,
+    eventType: 't',
+    providerCreatedAt: null,
+    receivedAt: Date.now(),
+    payload: Buffer.from(key),
+    headers: {},
+    payloadSha256: key,
+    secretLabel: null,
+    deliveries: [],
+  };
 }
-const tuning = (over: Partial<Parameters<typeof makeCommitQueue>[1]> = {}) => ({ batchMax: 256, batchWaitMs: 0, maxPending: 10_000, maxCommitsInFlight: 2, rateLimit: null, sqliteWriterThread: false, ...over });
+const tuning = (over: Partial<Parameters<typeof makeCommitQueue>[1]> = {}) => ({
+  batchMax: 256,
+  batchWaitMs: 0,
+  maxPending: 10_000,
+  maxCommitsInFlight: 2,
+  rateLimit: null,
+  sqliteWriterThread: false,
+  ...over,
+});
 
 describe('commit queue', () => {
   it('gathers concurrent submissions into few commits, each within batch_max, answering each with its own outcome', async () => {
@@ -65,5 +85,4 @@ describe('commit queue', () => {
     expect(((refused[0] as PromiseRejectedResult).reason as ApiError).code).toBe('overloaded');
     expect(queue.pending()).toBe(0);
   });
-
 });

@@ -43,14 +43,19 @@ function head(path: string, headers: Record<string, string>): string {
 const chunk = (bytes: Buffer) => Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')]);
 
 /** Everything the socket received once a whole answer (head and its Content-Length body) is in. */
-async function readAnswer(socket: Socket, received: { text: string }): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+async function readAnswer(_socket: Socket, received: { text: string }): Promise<{ status: number; headers: Record<string, string>; body: string }> {
   await until(() => {
     const end = received.text.indexOf('\r\n\r\n');
     const length = /content-length: (\d+)/i.exec(received.text)?.[1];
     return end >= 0 && length !== undefined && received.text.length >= end + 4 + Number(length);
   }, 'a whole answer');
   const [top = '', body = ''] = received.text.split('\r\n\r\n');
-  const headers = Object.fromEntries(top.split('\r\n').slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  const headers = Object.fromEntries(
+    top
+      .split('\r\n')
+      .slice(1)
+      .map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+  );
   return { status: statusOf(received.text), headers, body };
 }
 
@@ -141,10 +146,14 @@ describe.each([
   it('stores a signed event sent chunked, in pieces with pauses; the same event with Content-Length is a replay', async () => {
     const signed = signedStripe(stripeEvent({ id: 'evt_chunked' }));
     const pieces = [signed.body.subarray(0, 10), signed.body.subarray(10, 100), signed.body.subarray(100)].map(chunk);
-    const raw = await rawRequest(t.url, [head('/webhooks/small/?via=chunks', { ...signed.headers, 'transfer-encoding': 'chunked', connection: 'close' }), ...pieces, '0\r\n\r\n'], {
-      pauseMs: 30,
-      timeoutMs: 10_000,
-    });
+    const raw = await rawRequest(
+      t.url,
+      [head('/webhooks/small/?via=chunks', { ...signed.headers, 'transfer-encoding': 'chunked', connection: 'close' }), ...pieces, '0\r\n\r\n'],
+      {
+        pauseMs: 30,
+        timeoutMs: 10_000,
+      },
+    );
     expect(statusOf(raw)).toBe(200);
     expect(raw).toContain('{"status":"received"}');
     expect(await storedKeys(t)).toContain('evt_chunked');
@@ -208,7 +217,11 @@ describe('the rate limit on the front door', () => {
       };
       expect((await send('evt_rl_1')).status).toBe(200);
       const limited = await send('evt_rl_2');
-      expect([limited.status, limited.headers.get('retry-after'), await limited.json()]).toEqual([429, '100', { detail: 'Too many requests', code: 'rate_limited' }]);
+      expect([limited.status, limited.headers.get('retry-after'), await limited.json()]).toEqual([
+        429,
+        '100',
+        { detail: 'Too many requests', code: 'rate_limited' },
+      ]);
       expect(await storedKeys(t)).not.toContain('evt_rl_2');
       expect(await metric(t, 'small', 'rate_limited')).toBe(1);
       expect((await fetch(`${t.url}/health`)).status).toBe(200);

@@ -16,8 +16,18 @@ export interface StripeEventInput {
 }
 
 /** A Stripe-signed request for one event: headers and the exact body bytes. */
-export function signedEvent({ id, type = 'payment_intent.succeeded', timestamp = Math.floor(Date.now() / 1000), secret = SECRET, extra = {} }: StripeEventInput) {
-  return signedStripe(stripeEvent({ id, type, created: timestamp, data: { object: { id: `pi_${id}`, amount: 2000, currency: 'usd' } }, ...extra }), secret, timestamp);
+export function signedEvent({
+  id,
+  type = 'payment_intent.succeeded',
+  timestamp = Math.floor(Date.now() / 1000),
+  secret = SECRET,
+  extra = {},
+}: StripeEventInput) {
+  return signedStripe(
+    stripeEvent({ id, type, created: timestamp, data: { object: { id: `pi_${id}`, amount: 2000, currency: 'usd' } }, ...extra }),
+    secret,
+    timestamp,
+  );
 }
 
 export async function postSigned(url: string, signed: { headers: Record<string, string>; body: Buffer }): Promise<Response> {

@@ -49,7 +49,14 @@ describe('/metrics after an ingest scenario', () => {
   });
 
   it('declares the delivery metrics and never shows a secret', () => {
-    for (const name of ['filab_delivery_attempts_total', 'filab_deliveries_total', 'filab_delivery_duration_seconds', 'filab_deliveries_waiting', 'filab_deliveries_dead', 'filab_delivery_oldest_waiting_age_seconds']) {
+    for (const name of [
+      'filab_delivery_attempts_total',
+      'filab_deliveries_total',
+      'filab_delivery_duration_seconds',
+      'filab_deliveries_waiting',
+      'filab_deliveries_dead',
+      'filab_delivery_oldest_waiting_age_seconds',
+    ]) {
       expect(text).toContain(`# TYPE ${name} `);
     }
     expect(text).not.toContain(SECRET);
@@ -98,7 +105,11 @@ describe('the commit queue seen from /metrics while a commit waits on the disk l
       const heldAt = Date.now();
       const answer = postSigned(`${s.url}/webhooks/provider`, signedEvent({ id: 'evt_waiting' }));
       let pending: number | undefined;
-      while ((pending = sample(await metrics(), 'filab_ingest_pending_events')) === 0 && Date.now() - heldAt < 1500) await new Promise((r) => setTimeout(r, 10));
+      for (;;) {
+        pending = sample(await metrics(), 'filab_ingest_pending_events');
+        if (pending !== 0 || Date.now() - heldAt >= 1500) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
       expect(pending).toBe(1);
       // The commit is under way (its event counts as pending from submit on): hold the lock a while longer.
       await new Promise((r) => setTimeout(r, 300));

@@ -46,15 +46,13 @@ async function expectServesHealthy(env: Record<string, string>, cwd: string): Pr
 }
 
 describe('ALTER DATABASE ... SET synchronous_commit = off', () => {
-  beforeAll(async () => {
-    await db.admin(`ALTER DATABASE ${db.name} SET synchronous_commit = off`);
-  });
   afterAll(async () => {
     await db.admin(`ALTER DATABASE ${db.name} RESET synchronous_commit`);
   });
 
   let failure: string;
   beforeAll(async () => {
+    await db.admin(`ALTER DATABASE ${db.name} SET synchronous_commit = off`);
     const env = { DATABASE_URL: db.url, STRIPE_WEBHOOK_SECRET: SECRET };
     failure = await startServerProcess(env, ['serve'], dir).then(
       async (server) => {
@@ -135,7 +133,10 @@ describe('other places synchronous_commit can be turned off', () => {
 
   it('accepts remote_write and remote_apply', async () => {
     for (const level of ['remote_write', 'remote_apply']) {
-      const t = await startTestInbox({ env: { DATABASE_URL: `${db.url}?options=-c%20synchronous_commit%3D${level}`, STRIPE_WEBHOOK_SECRET: SECRET }, worker: false });
+      const t = await startTestInbox({
+        env: { DATABASE_URL: `${db.url}?options=-c%20synchronous_commit%3D${level}`, STRIPE_WEBHOOK_SECRET: SECRET },
+        worker: false,
+      });
       try {
         expect(await t.inbox.store.durabilityProblem?.()).toBeNull();
         expect(await (await fetch(`${t.url}/ready`)).json()).toEqual({ status: 'ready', store: 'postgres' });
@@ -189,7 +190,13 @@ describe('server-wide settings (fsync, full_page_writes: never changed on the sh
 
   it('names postgresql.conf when one is off, with every problem at once', () => {
     const row = (name: string, setting: string, source: string) => ({ name, setting, source, database: 'filab', role: 'app' });
-    expect(unsafeSettingsProblem([row('fsync', 'off', 'configuration file'), row('full_page_writes', 'on', 'default'), row('synchronous_commit', 'local', 'database user')])).toBe(
+    expect(
+      unsafeSettingsProblem([
+        row('fsync', 'off', 'configuration file'),
+        row('full_page_writes', 'on', 'default'),
+        row('synchronous_commit', 'local', 'database user'),
+      ]),
+    ).toBe(
       "PostgreSQL fsync is 'off' on the inbox's connection (set by: configuration file; durable: on), so a 200 could be sent before the event is on disk. " +
         'Fix: set fsync = on in postgresql.conf (server-wide) and reload PostgreSQL, then restart the inbox; ' +
         "PostgreSQL synchronous_commit is 'local' on the inbox's connection (set by: database user; durable: on, remote_write or remote_apply), so a 200 could be sent before the event is on disk. " +

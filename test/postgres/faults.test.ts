@@ -90,13 +90,17 @@ it('the LISTEN connection reconnects after being killed: a delivery made elsewhe
   try {
     // Let the worker go idle first, so only a wake-up can make it claim again.
     let seen = -1;
-    await waitFor(async () => {
-      const now = receiver.requests.length;
-      const stable = now === seen;
-      seen = now;
-      await new Promise((r) => setTimeout(r, 300));
-      return stable;
-    }, 10_000, 'the worker to go idle');
+    await waitFor(
+      async () => {
+        const now = receiver.requests.length;
+        const stable = now === seen;
+        seen = now;
+        await new Promise((r) => setTimeout(r, 300));
+        return stable;
+      },
+      10_000,
+      'the worker to go idle',
+    );
     await terminateConnections(db);
     await new Promise((r) => setTimeout(r, 500)); // LISTEN reconnects with backoff starting at 100 ms
     const before = receiver.requests.length;

@@ -8,7 +8,9 @@ import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
 
 /** What `filab migrate` should print for a fresh database: every migration the backend ships, in order. */
 function expectedFirstRun(backend: 'postgres' | 'sqlite'): string {
-  const files = readdirSync(new URL(`../../src/store/${backend}/migrations/`, import.meta.url)).filter((f) => f.endsWith('.sql')).sort();
+  const files = readdirSync(new URL(`../../src/store/${backend}/migrations/`, import.meta.url))
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
   expect(files.length).toBeGreaterThan(3);
   return `${files.map((f) => `applied ${f}\n`).join('')}${backend}: ${files.length} migration(s) applied\n`;
 }

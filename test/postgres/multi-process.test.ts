@@ -37,7 +37,11 @@ const workers: Proc[] = [];
 
 /** Start `filab worker` and wait for its "worker started" log line. */
 function startWorker(env: Record<string, string>): Promise<Proc> {
-  const child = spawn(process.execPath, [FILAB_BIN, 'worker'], { cwd: dir, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [FILAB_BIN, 'worker'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   let out = '';
   return new Promise((resolve, reject) => {
@@ -66,7 +70,10 @@ beforeAll(async () => {
   receiver = await startReceiver(async (request) => {
     const id = request.json.id as string;
     const customer = customerOf(request.json) ?? 'none';
-    if (!seen.has(id)) (seen.add(id), firstArrivals.push(id));
+    if (!seen.has(id)) {
+      seen.add(id);
+      firstArrivals.push(id);
+    }
     inFlight.max = Math.max(inFlight.max, ++inFlight.now);
     const mine = (inFlight.perCustomer.get(customer) ?? 0) + 1;
     inFlight.perCustomer.set(customer, mine);

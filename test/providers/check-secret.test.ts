@@ -14,7 +14,7 @@ const adyenBody = JSON.stringify({ notificationItems: [{ NotificationRequestItem
 /** Whether `secret` can sign a request that verifies with `secret` (sign refuses keys it cannot use). */
 function roundTrips(name: string, secret: string, body: string): boolean {
   const provider = getProvider(name)!;
-  let signed;
+  let signed: ReturnType<typeof provider.sign>;
   try {
     signed = provider.sign({ body, secret, timestamp: T });
   } catch {
@@ -44,7 +44,8 @@ describe('Provider.checkSecret', () => {
 
   it('accepts every key form the schemes document', () => {
     const { secretKey, publicKey } = encodeEd25519KeyPair(generateKeyPairSync('ed25519').privateKey);
-    for (const secret of ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'c2VjcmV0', secretKey, publicKey]) expect(getProvider('standard-webhooks')!.checkSecret!(secret)).toBeNull();
+    for (const secret of ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'c2VjcmV0', secretKey, publicKey])
+      expect(getProvider('standard-webhooks')!.checkSecret!(secret)).toBeNull();
     expect(getProvider('adyen')!.checkSecret!('44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056')).toBeNull();
     expect(getProvider('stripe')!.checkSecret!('whsec_abc')).toBeNull();
   });
@@ -56,12 +57,19 @@ describe('Provider.checkSecret', () => {
 
   it('accepts exactly the keys that can sign and verify (adyen, standard-webhooks; property)', () => {
     const text = fc.string({ unit: fc.constantFrom('A', 'b', '0', '9', 'f', 'F', 'g', '+', '/', '=', '-', ' ', '*'), maxLength: 48 });
-    const secret = fc.oneof(text, text.map((t) => `whsec_${t}`), text.map((t) => `whsk_${t}`), fc.uint8Array({ minLength: 0, maxLength: 66 }).map((b) => `whsk_${Buffer.from(b).toString('base64')}`));
+    const secret = fc.oneof(
+      text,
+      text.map((t) => `whsec_${t}`),
+      text.map((t) => `whsk_${t}`),
+      fc.uint8Array({ minLength: 0, maxLength: 66 }).map((b) => `whsk_${Buffer.from(b).toString('base64')}`),
+    );
     fc.assert(
       fc.property(secret, (value) => {
         fc.pre(value.length > 0);
         expect(getProvider('adyen')!.checkSecret!(value) === null, `adyen ${value}`).toBe(roundTrips('adyen', value, adyenBody));
-        expect(getProvider('standard-webhooks')!.checkSecret!(value) === null, `standard-webhooks ${value}`).toBe(roundTrips('standard-webhooks', value, '{"type":"x"}'));
+        expect(getProvider('standard-webhooks')!.checkSecret!(value) === null, `standard-webhooks ${value}`).toBe(
+          roundTrips('standard-webhooks', value, '{"type":"x"}'),
+        );
       }),
       { numRuns: 1000 },
     );

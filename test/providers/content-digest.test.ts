@@ -17,7 +17,10 @@ const SCHEMES: Record<string, { secret: string; options?: Record<string, unknown
   stripe: { secret: 'whsec_digest_test', unsigned: {} },
   'standard-webhooks': { secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', unsigned: {} },
   github: { secret: 'gh-secret', unsigned: { 'x-github-delivery': 'fresh-delivery-id' } },
-  shopify: { secret: 'shop-secret', unsigned: { 'x-shopify-webhook-id': 'fresh-webhook-id', 'x-shopify-event-id': 'fresh-event', 'x-shopify-triggered-at': '2030-01-01T00:00:00Z' } },
+  shopify: {
+    secret: 'shop-secret',
+    unsigned: { 'x-shopify-webhook-id': 'fresh-webhook-id', 'x-shopify-event-id': 'fresh-event', 'x-shopify-triggered-at': '2030-01-01T00:00:00Z' },
+  },
   razorpay: { secret: 'rzp-secret', unsigned: { 'x-razorpay-event-id': 'evt_fresh' } },
   lemonsqueezy: { secret: 'ls-secret', unsigned: {} },
   slack: { secret: 'slack-secret', unsigned: { 'x-slack-retry-num': '3' } },
@@ -31,16 +34,30 @@ const SCHEMES: Record<string, { secret: string; options?: Record<string, unknown
 
 function optionsOf(name: string): VerifyOptions {
   // Validated by configure(), as at startup.
-  return { ...OPTS, ...SCHEMES[name]!.options ?? {} };
+  return { ...OPTS, ...(SCHEMES[name]!.options ?? {}) };
 }
 
 function signSample(name: string): SignedOutput {
   const sample = sampleEvent(name, T);
-  return getProvider(name)!.sign({ body: sample.body, secret: SCHEMES[name]!.secret, timestamp: T, url: URL_, ...SCHEMES[name]!.options, ...sample.signInput, eventKey: 'first-delivery' });
+  return getProvider(name)!.sign({
+    body: sample.body,
+    secret: SCHEMES[name]!.secret,
+    timestamp: T,
+    url: URL_,
+    ...SCHEMES[name]!.options,
+    ...sample.signInput,
+    eventKey: 'first-delivery',
+  });
 }
 
 function eventsOf(name: string, signed: SignedOutput, extraHeaders: Record<string, string> = {}, url = signed.url ?? URL_): VerifiedEvent[] {
-  const result = verifyWith(getProvider(name)!, request({ ...signed.headers, ...extraHeaders }, signed.body, url), [{ value: SCHEMES[name]!.secret, label: '#0' }], NOW, optionsOf(name));
+  const result = verifyWith(
+    getProvider(name)!,
+    request({ ...signed.headers, ...extraHeaders }, signed.body, url),
+    [{ value: SCHEMES[name]!.secret, label: '#0' }],
+    NOW,
+    optionsOf(name),
+  );
   expect(result, name).toMatchObject({ ok: true });
   return result.ok ? result.events : [];
 }
@@ -91,8 +108,20 @@ describe('content digest per scheme', () => {
     const gcDigests = eventsOf('gocardless', gc).map((e) => e.contentDigest);
     expect(new Set(gcDigests).size).toBe(3);
 
-    const item = (psp: string) => ({ NotificationRequestItem: { pspReference: psp, merchantAccountCode: 'M', amount: { value: 1, currency: 'EUR' }, eventCode: 'AUTHORISATION', success: 'true' } });
-    const ad = getProvider('adyen')!.sign({ body: JSON.stringify({ notificationItems: [item('A1'), item('A2')] }), secret: SCHEMES.adyen!.secret, timestamp: T });
+    const item = (psp: string) => ({
+      NotificationRequestItem: {
+        pspReference: psp,
+        merchantAccountCode: 'M',
+        amount: { value: 1, currency: 'EUR' },
+        eventCode: 'AUTHORISATION',
+        success: 'true',
+      },
+    });
+    const ad = getProvider('adyen')!.sign({
+      body: JSON.stringify({ notificationItems: [item('A1'), item('A2')] }),
+      secret: SCHEMES.adyen!.secret,
+      timestamp: T,
+    });
     const adDigests = eventsOf('adyen', ad).map((e) => e.contentDigest);
     expect(new Set(adDigests).size).toBe(2);
   });

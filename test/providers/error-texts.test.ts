@@ -11,7 +11,8 @@ import type { SecretRef } from '../../src/providers/types.ts';
 
 const secrets: SecretRef[] = [{ value: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', label: '#0' }];
 const json = JSON.stringify({ id: 'evt_1', type: 'x.y', created: T, event: 'x.y', event_id: 'e1', events: [] });
-const adyenItem = (additionalData: object) => JSON.stringify({ notificationItems: [{ NotificationRequestItem: { pspReference: 'p', eventCode: 'AUTHORISATION', success: 'true', additionalData } }] });
+const adyenItem = (additionalData: object) =>
+  JSON.stringify({ notificationItems: [{ NotificationRequestItem: { pspReference: 'p', eventCode: 'AUTHORISATION', success: 'true', additionalData } }] });
 
 interface Row {
   options?: Record<string, unknown>;
@@ -103,7 +104,11 @@ const ROWS: Record<string, Row> = {
     cases: [
       [{}, 'missing_signature', 'Missing X-Twilio-Signature header'],
       [{ 'x-twilio-signature': 'abc' }, 'malformed_signature', 'Malformed X-Twilio-Signature header'],
-      [{ 'x-twilio-signature': 'abc', 'x-twilio-webhooks-signature-settings': 'algorithm=MD5' }, 'malformed_signature', 'Malformed X-Twilio-Webhooks-Signature-Settings header'],
+      [
+        { 'x-twilio-signature': 'abc', 'x-twilio-webhooks-signature-settings': 'algorithm=MD5' },
+        'malformed_signature',
+        'Malformed X-Twilio-Webhooks-Signature-Settings header',
+      ],
     ],
   },
   'generic-hmac': {
@@ -119,7 +124,7 @@ const ROWS: Record<string, Row> = {
 
 function optionsFor(name: string): VerifyOptions {
   // Validated by configure(), as at startup.
-  return { ...OPTS, ...ROWS[name]?.options ?? {} };
+  return { ...OPTS, ...(ROWS[name]?.options ?? {}) };
 }
 
 describe('error texts per scheme', () => {

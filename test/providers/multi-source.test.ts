@@ -43,7 +43,13 @@ afterAll(() => t.close());
 
 async function send(source: keyof typeof SECRETS, body: string, extra: Record<string, unknown> = {}) {
   const src = t.inbox.config.sources.find((s) => s.name === source)!;
-  const signed = getProvider(src.provider)!.sign({ body, secret: SECRETS[source], timestamp: Math.floor(Date.now() / 1000), url: `${t.url}${src.path}`, ...extra });
+  const signed = getProvider(src.provider)!.sign({
+    body,
+    secret: SECRETS[source],
+    timestamp: Math.floor(Date.now() / 1000),
+    url: `${t.url}${src.path}`,
+    ...extra,
+  });
   const res = await fetch(`${t.url}${src.path}`, { method: 'POST', headers: signed.headers, body: new Uint8Array(signed.body) });
   return { status: res.status, text: await res.text(), type: res.headers.get('content-type') };
 }
@@ -61,7 +67,10 @@ describe('multi-source inbox', () => {
       const res = await send(source, sample.body, sample.signInput);
       expect(res, source).toMatchObject({ status: 200, text: '{"status":"received"}' });
       const events = await stored(source);
-      expect(events.map((e) => e.eventKey), source).toContain(sample.id);
+      expect(
+        events.map((e) => e.eventKey),
+        source,
+      ).toContain(sample.id);
     }
     expect((await stored('gh'))[0]!.eventType).toBe('push');
     expect((await stored('svix'))[0]!.eventType).toBe('invoice.paid');
@@ -76,7 +85,13 @@ describe('multi-source inbox', () => {
   });
 
   it('stores one event per item of a GoCardless batch, in one request, and treats the resend as a replay', async () => {
-    const items = [0, 1, 2].map((i) => ({ id: `EVBATCH${i}`, created_at: new Date().toISOString(), resource_type: 'payments', action: i === 2 ? 'failed' : 'confirmed', links: {} }));
+    const items = [0, 1, 2].map((i) => ({
+      id: `EVBATCH${i}`,
+      created_at: new Date().toISOString(),
+      resource_type: 'payments',
+      action: i === 2 ? 'failed' : 'confirmed',
+      links: {},
+    }));
     const body = JSON.stringify({ events: items });
     expect((await send('gocardless', body)).text).toBe('{"status":"received"}');
     expect((await send('gocardless', body)).text).toBe('{"status":"received","idempotent_replay":true}');

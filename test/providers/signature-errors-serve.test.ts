@@ -36,7 +36,11 @@ afterAll(async () => {
 });
 
 async function post(source: string, headers: Record<string, string>, body: string | Buffer = '{"action":"opened"}') {
-  const res = await fetch(`${server.url}/webhooks/${source}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: new Uint8Array(Buffer.from(body)) });
+  const res = await fetch(`${server.url}/webhooks/${source}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: new Uint8Array(Buffer.from(body)),
+  });
   return { status: res.status, text: await res.text() };
 }
 
@@ -46,7 +50,7 @@ async function storedEvents(): Promise<{ id: string; source: string }[]> {
   return ((await res.json()) as { events: { id: string; source: string }[] }).events;
 }
 
-describe('filab serve: signature errors name the source\'s own header', () => {
+describe("filab serve: signature errors name the source's own header", () => {
   it('answers a GitHub request without X-Hub-Signature-256 with its own text, stores nothing, stays healthy', async () => {
     const unsigned = { 'x-github-event': 'push', 'x-github-delivery': 'd-unsigned-1' };
     expect(await post('gh', unsigned)).toEqual({ status: 400, text: '{"detail":"Missing X-Hub-Signature-256 header","code":"missing_signature"}' });
@@ -54,7 +58,10 @@ describe('filab serve: signature errors name the source\'s own header', () => {
       status: 400,
       text: '{"detail":"Malformed X-Hub-Signature-256 header","code":"malformed_signature"}',
     });
-    expect(await post('shop', { 'x-shopify-topic': 'orders/create' })).toEqual({ status: 400, text: '{"detail":"Missing X-Shopify-Hmac-Sha256 header","code":"missing_signature"}' });
+    expect(await post('shop', { 'x-shopify-topic': 'orders/create' })).toEqual({
+      status: 400,
+      text: '{"detail":"Missing X-Shopify-Hmac-Sha256 header","code":"missing_signature"}',
+    });
     expect(await post('slack', { 'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)) })).toEqual({
       status: 400,
       text: '{"detail":"Missing X-Slack-Signature header","code":"missing_signature"}',
@@ -64,7 +71,13 @@ describe('filab serve: signature errors name the source\'s own header', () => {
 
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
     // Ingest still stores a correctly signed event; then it is the only one stored.
-    const signed = getProvider('github')!.sign({ body: '{"action":"opened","n":1}', secret: SECRETS.gh, timestamp: 0, event: 'issues', delivery: 'd-signed-1' });
+    const signed = getProvider('github')!.sign({
+      body: '{"action":"opened","n":1}',
+      secret: SECRETS.gh,
+      timestamp: 0,
+      event: 'issues',
+      delivery: 'd-signed-1',
+    });
     expect(await post('gh', signed.headers, signed.body)).toEqual({ status: 200, text: '{"status":"received"}' });
     expect(await storedEvents()).toEqual([expect.objectContaining({ id: 'd-signed-1', source: 'gh' })]);
     expect((await fetch(`${server.url}/health`)).status).toBe(200);

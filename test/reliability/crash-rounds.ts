@@ -139,7 +139,10 @@ worker:
 
 export function printRounds(backend: string, rows: RoundReport[]): void {
   const header = 'round  sent  acknowledged  stored  delivered  lost';
-  const lines = rows.map((r) => `${String(r.round).padStart(5)}  ${String(r.sent).padStart(4)}  ${String(r.acknowledged).padStart(12)}  ${String(r.stored).padStart(6)}  ${String(r.delivered).padStart(9)}  ${String(r.lost).padStart(4)}`);
+  const lines = rows.map(
+    (r) =>
+      `${String(r.round).padStart(5)}  ${String(r.sent).padStart(4)}  ${String(r.acknowledged).padStart(12)}  ${String(r.stored).padStart(6)}  ${String(r.delivered).padStart(9)}  ${String(r.lost).padStart(4)}`,
+  );
   console.log(`crash rounds (${backend}, SIGKILL mid-load and mid-delivery):\n${header}\n${lines.join('\n')}`);
 }
 

@@ -96,7 +96,11 @@ describe('optional limits', () => {
       }
       expect(proxied.logs.join('')).toContain('server.trust_proxy is set and ADMIN_TOKEN is not');
       // The refusal is logged under the client the proxy saw, not the one the request claims to be.
-      expect(proxied.logs.filter((l) => l.includes('admin request refused')).map((l) => JSON.parse(l).client)).toEqual(['203.0.113.7', '203.0.113.7', '127.0.0.1']);
+      expect(proxied.logs.filter((l) => l.includes('admin request refused')).map((l) => JSON.parse(l).client)).toEqual([
+        '203.0.113.7',
+        '203.0.113.7',
+        '127.0.0.1',
+      ]);
     } finally {
       await proxied.close();
     }

@@ -13,7 +13,14 @@ import { rawAdminRequest, startAdminInbox, stillHealthy, type AdminInbox } from 
 
 const TOKEN = 'matrix-admin-token-5d1e';
 
-type Situation = 'loopback' | 'forwarded remote' | 'spoofed X-Forwarded-For' | 'foreign Host' | 'cross-site Origin' | 'cross-site Sec-Fetch-Site' | 'no token presented';
+type Situation =
+  | 'loopback'
+  | 'forwarded remote'
+  | 'spoofed X-Forwarded-For'
+  | 'foreign Host'
+  | 'cross-site Origin'
+  | 'cross-site Sec-Fetch-Site'
+  | 'no token presented';
 
 /** What each situation adds to a request (all from 127.0.0.1; the token, when one is configured, is added separately). */
 const SITUATIONS: Record<Situation, Record<string, string>> = {
@@ -84,11 +91,15 @@ for (const [configName, rows] of Object.entries(MATRIX)) {
   describe(`admin access: ${configName}`, () => {
     let inbox: AdminInbox;
     beforeAll(async () => {
-      inbox = await startAdminInbox({ ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}), ...(config.adminToken ? { adminToken: config.adminToken } : {}) });
+      inbox = await startAdminInbox({
+        ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}),
+        ...(config.adminToken ? { adminToken: config.adminToken } : {}),
+      });
     }, 60_000);
     afterAll(() => inbox?.close());
 
-    const tokenHeader = (situation: Situation): Record<string, string> => (config.adminToken && situation !== 'no token presented' ? { authorization: `Bearer ${config.adminToken}` } : {});
+    const tokenHeader = (situation: Situation): Record<string, string> =>
+      config.adminToken && situation !== 'no token presented' ? { authorization: `Bearer ${config.adminToken}` } : {};
     /** The request this configuration does allow, to look at the destination over HTTP; null when none is. */
     const allowed = config.trustProxy && !config.adminToken ? null : tokenHeader('loopback');
 

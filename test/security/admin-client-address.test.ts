@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { isLoopback, makeClientAddress } from '../../src/http/client-address.ts';
 import { crossSiteProblem, isJsonContentType, isLoopbackHost } from '../../src/http/cross-site.ts';
 
-const request = (peer: string | undefined, xff?: string | string[]) => ({ socket: { remoteAddress: peer }, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } });
+const request = (peer: string | undefined, xff?: string | string[]) => ({
+  socket: { remoteAddress: peer },
+  headers: xff === undefined ? {} : { 'x-forwarded-for': xff },
+});
 
 describe('client address', () => {
   const cases: [proxies: string[], peer: string | undefined, xff: string | string[] | undefined, client: string][] = [
@@ -39,14 +42,16 @@ describe('client address', () => {
 
   it('counts only loopback IP addresses as loopback', () => {
     for (const yes of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1']) expect(isLoopback(yes), yes).toBe(true);
-    for (const no of ['', undefined, '127.evil', '127.0.0.1.nip.io', '203.0.113.5', '::', '0.0.0.0', 'unknown', '::ffff:10.0.0.1']) expect(isLoopback(no), String(no)).toBe(false);
+    for (const no of ['', undefined, '127.evil', '127.0.0.1.nip.io', '203.0.113.5', '::', '0.0.0.0', 'unknown', '::ffff:10.0.0.1'])
+      expect(isLoopback(no), String(no)).toBe(false);
   });
 });
 
 describe('host and origin', () => {
   it('counts localhost, 127.0.0.1 and [::1] on any port as the inbox own Host, nothing else', () => {
     for (const yes of ['localhost', 'LOCALHOST:8000', '127.0.0.1', '127.0.0.1:65535', '[::1]', '[::1]:8000']) expect(isLoopbackHost(yes), yes).toBe(true);
-    for (const no of [undefined, '', 'evil.example', 'localhost.evil.example', '127.0.0.1.nip.io', '127.0.0.2', '[::1]x', 'localhost:80:80', '::1']) expect(isLoopbackHost(no), String(no)).toBe(false);
+    for (const no of [undefined, '', 'evil.example', 'localhost.evil.example', '127.0.0.1.nip.io', '127.0.0.2', '[::1]x', 'localhost:80:80', '::1'])
+      expect(isLoopbackHost(no), String(no)).toBe(false);
   });
 
   const req = (headers: Record<string, string>, host = '127.0.0.1:8000', protocol = 'http') => ({ headers, host, protocol });
@@ -68,6 +73,7 @@ describe('host and origin', () => {
 
   it('takes application/json with or without parameters as JSON', () => {
     for (const yes of ['application/json', 'Application/JSON; charset=utf-8']) expect(isJsonContentType(yes)).toBe(true);
-    for (const no of [undefined, '', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx']) expect(isJsonContentType(no)).toBe(false);
+    for (const no of [undefined, '', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx'])
+      expect(isJsonContentType(no)).toBe(false);
   });
 });

@@ -51,7 +51,10 @@ describe('case 3: a spoofed X-Forwarded-For behind a trusted proxy', () => {
     afterAll(() => inbox?.close());
 
     it('says at startup that the admin routes answer nobody', () => {
-      const [warning] = logLines(inbox.server.output(), 'server.trust_proxy is set and ADMIN_TOKEN is not: the admin API, /events, /metrics and the dashboard answer 401 to every request. Set ADMIN_TOKEN to use them.');
+      const [warning] = logLines(
+        inbox.server.output(),
+        'server.trust_proxy is set and ADMIN_TOKEN is not: the admin API, /events, /metrics and the dashboard answer 401 to every request. Set ADMIN_TOKEN to use them.',
+      );
       expect(warning).toMatchObject({ level: 40, trustProxy: ['127.0.0.1'] });
     });
 
@@ -83,10 +86,17 @@ describe('case 3: a spoofed X-Forwarded-For behind a trusted proxy', () => {
 
     it('wants the token from the spoofed request too, and lets the token in from the forwarded client', async () => {
       expect((await rawAdminRequest(inbox.url, 'GET', '/admin/api/events', SPOOFED)).status).toBe(401);
-      expect((await rawAdminRequest(inbox.url, 'POST', '/admin/api/destinations/ledger/disable', { ...SPOOFED, 'content-type': 'application/json' })).status).toBe(401);
+      expect(
+        (await rawAdminRequest(inbox.url, 'POST', '/admin/api/destinations/ledger/disable', { ...SPOOFED, 'content-type': 'application/json' })).status,
+      ).toBe(401);
       expect(inbox.ledgerDisabledInDatabase()).toBe(false);
       expect((await rawAdminRequest(inbox.url, 'GET', '/admin/api/events', { ...SPOOFED, authorization: `Bearer ${TOKEN}` })).status).toBe(200);
-      expect(logLines(inbox.server.output(), 'server.trust_proxy is set and ADMIN_TOKEN is not: the admin API, /events, /metrics and the dashboard answer 401 to every request. Set ADMIN_TOKEN to use them.')).toEqual([]);
+      expect(
+        logLines(
+          inbox.server.output(),
+          'server.trust_proxy is set and ADMIN_TOKEN is not: the admin API, /events, /metrics and the dashboard answer 401 to every request. Set ADMIN_TOKEN to use them.',
+        ),
+      ).toEqual([]);
       expect(await stillHealthy(inbox.url)).toEqual({ health: 200, ingest: 200 });
     });
   });
@@ -120,7 +130,10 @@ describe('case 4: a cross-site state change', () => {
     });
 
     it('refuses a cross-site Origin on the inbox own Host, and a form-like body from its own page', async () => {
-      const crossSite = await rawAdminRequest(inbox.url, 'POST', '/admin/api/destinations/ledger/disable', { origin: 'http://evil.example', 'content-type': 'application/json' });
+      const crossSite = await rawAdminRequest(inbox.url, 'POST', '/admin/api/destinations/ledger/disable', {
+        origin: 'http://evil.example',
+        'content-type': 'application/json',
+      });
       expect(crossSite.status).toBe(403);
       expect(crossSite.json.detail).toBe('Cross-site request refused: Origin "http://evil.example" is not this inbox\'s origin');
       const own = new URL(inbox.url).origin;
@@ -128,7 +141,11 @@ describe('case 4: a cross-site state change', () => {
       expect([form.status, form.json.code]).toEqual([415, 'unsupported_media_type']);
       expect(await ledgerDisabled()).toBe(false);
       // The inbox's own page is let through.
-      const sameOrigin = await rawAdminRequest(inbox.url, 'POST', '/admin/api/destinations/ledger/disable', { origin: own, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' });
+      const sameOrigin = await rawAdminRequest(inbox.url, 'POST', '/admin/api/destinations/ledger/disable', {
+        origin: own,
+        'sec-fetch-site': 'same-origin',
+        'content-type': 'application/json',
+      });
       expect(sameOrigin.status).toBe(200);
       expect(await ledgerDisabled()).toBe(true);
       expect((await rawAdminRequest(inbox.url, 'POST', '/admin/api/destinations/ledger/enable', { 'content-type': 'application/json' })).status).toBe(200);
@@ -152,7 +169,11 @@ describe('case 4: a cross-site state change', () => {
       // which is never answered), and an Origin other than the inbox's own Host.
       const noJson = await rawAdminRequest(inbox.url, 'POST', '/admin/api/destinations/ledger/disable', { ...EVIL, authorization: `Bearer ${TOKEN}` });
       expect([noJson.status, noJson.json.code]).toEqual([415, 'unsupported_media_type']);
-      const crossSite = await rawAdminRequest(inbox.url, 'POST', '/admin/api/destinations/ledger/disable', { origin: EVIL.origin, authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' });
+      const crossSite = await rawAdminRequest(inbox.url, 'POST', '/admin/api/destinations/ledger/disable', {
+        origin: EVIL.origin,
+        authorization: `Bearer ${TOKEN}`,
+        'content-type': 'application/json',
+      });
       expect([crossSite.status, crossSite.json.code]).toEqual([403, 'forbidden']);
       expect(inbox.ledgerDisabledInDatabase()).toBe(false);
       const ledger = (await rawAdminRequest(inbox.url, 'GET', '/admin/api/destinations', { authorization: `Bearer ${TOKEN}` })).json.destinations[0];

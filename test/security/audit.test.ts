@@ -39,9 +39,16 @@ it('reports the first altered byte with its position and event, and nothing befo
   db.close();
   const { code, stdout } = await runCli(['audit', 'verify', '--json'], { DATABASE_PATH: dbPath }, t.dir);
   expect(code).toBe(1);
-  const report = JSON.parse(stdout) as { ok: boolean; sources: { source: string; verdict: { ok: boolean; entries: number; brokenAt: { seq: number; eventId: string; reason: string } } }[] };
+  const report = JSON.parse(stdout) as {
+    ok: boolean;
+    sources: { source: string; verdict: { ok: boolean; entries: number; brokenAt: { seq: number; eventId: string; reason: string } } }[];
+  };
   expect(report.ok).toBe(false);
-  expect(report.sources[0]!.verdict).toMatchObject({ ok: false, entries: 6, brokenAt: { seq: 7, eventId: victim.id, reason: expect.stringContaining('content differs') } });
+  expect(report.sources[0]!.verdict).toMatchObject({
+    ok: false,
+    entries: 6,
+    brokenAt: { seq: 7, eventId: victim.id, reason: expect.stringContaining('content differs') },
+  });
 });
 
 it('reports a deleted audit entry as a broken link', async () => {

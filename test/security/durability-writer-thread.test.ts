@@ -18,7 +18,8 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-const restarts = async () => sample((await t.inbox.server.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1' })).body, 'filab_sqlite_writer_restarts_total');
+const restarts = async () =>
+  sample((await t.inbox.server.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1' })).body, 'filab_sqlite_writer_restarts_total');
 
 it('restarts a writer thread that died mid-flight: 503 for its batch, /ready 503 meanwhile, nothing acknowledged lost', async () => {
   expect(await restarts()).toBe(0);

@@ -33,23 +33,64 @@ function prng(seed: number) {
 }
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'FOO', 'post'];
-const PATHS = ['/webhooks/provider', '/webhooks/provider/', '/events', '/events?limit=abc', '/events?cursor=%ff', '/health', '/', '/%00', '/webhooks/../events', '/admin/api/events', '/dashboard', '/metrics', '/webhooks/provider?x=%E0%A4%A', '//webhooks//provider'];
-const CONTENT_TYPES = ['application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', '', '\u00ff/\u00fe'];
+const PATHS = [
+  '/webhooks/provider',
+  '/webhooks/provider/',
+  '/events',
+  '/events?limit=abc',
+  '/events?cursor=%ff',
+  '/health',
+  '/',
+  '/%00',
+  '/webhooks/../events',
+  '/admin/api/events',
+  '/dashboard',
+  '/metrics',
+  '/webhooks/provider?x=%E0%A4%A',
+  '//webhooks//provider',
+];
+const CONTENT_TYPES = [
+  'application/json',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=latin1',
+  '',
+  '\u00ff/\u00fe',
+];
 
 function buildRequest(r: ReturnType<typeof prng>): (string | Buffer)[] {
   const method = r.pick(METHODS);
   const path = r.pick(PATHS);
   const kind = r.int(5);
   let body: Buffer =
-    kind === 0 ? Buffer.alloc(0) : kind === 1 ? r.bytes(r.int(2048)) : kind === 2 ? Buffer.from(stripeEvent({ created: r.pick([1, 1e30, '1', -1, null]) })) : Buffer.from(JSON.stringify({ id: r.bytes(8).toString('latin1'), type: r.int(3), created: r.next() }));
+    kind === 0
+      ? Buffer.alloc(0)
+      : kind === 1
+        ? r.bytes(r.int(2048))
+        : kind === 2
+          ? Buffer.from(stripeEvent({ created: r.pick([1, 1e30, '1', -1, null]) }))
+          : Buffer.from(JSON.stringify({ id: r.bytes(8).toString('latin1'), type: r.int(3), created: r.next() }));
   const headers: string[] = [`Host: 127.0.0.1`, 'Connection: close'];
   const ct = r.pick(CONTENT_TYPES);
   if (ct) headers.push(`Content-Type: ${ct}`);
   const sig = r.int(4);
   if (sig === 0) headers.push(`Stripe-Signature: ${signedStripe(body, SECRET).headers['stripe-signature']}`);
-  else if (sig === 1) headers.push(`Stripe-Signature: ${r.bytes(r.int(120)).toString('latin1').replace(/[\r\n]/g, '')}`);
+  else if (sig === 1)
+    headers.push(
+      `Stripe-Signature: ${r
+        .bytes(r.int(120))
+        .toString('latin1')
+        .replace(/[\r\n]/g, '')}`,
+    );
   else if (sig === 2) headers.push(`Stripe-Signature: t=${r.int(2e9)},v1=${r.bytes(32).toString('hex')},v1=${r.pick(['', 'é', 'zz'])}`);
-  for (let i = r.int(4); i > 0; i--) headers.push(`X-${r.int(1000)}: ${r.bytes(r.int(40)).toString('latin1').replace(/[\r\n]/g, '')}`);
+  for (let i = r.int(4); i > 0; i--)
+    headers.push(
+      `X-${r.int(1000)}: ${r
+        .bytes(r.int(40))
+        .toString('latin1')
+        .replace(/[\r\n]/g, '')}`,
+    );
   if (r.int(6) === 0) headers.push('Authorization: Bearer nope');
   const chunked = r.int(3) === 0;
   if (chunked) {
@@ -108,7 +149,9 @@ it(`survives ${REQUESTS} seeded random requests with zero 5xx (seed ${SEED})`, a
     const fresh = signedStripe(stripeEvent());
     expect((await fetch(`${server.url}/webhooks/provider`, { method: 'POST', headers: fresh.headers, body: new Uint8Array(fresh.body) })).status).toBe(200);
     const rssEnd = rssKb(server.child.pid!);
-    console.log(`http fuzz: seed=${SEED} requests=${REQUESTS} statuses=${JSON.stringify(Object.fromEntries(statuses))} rss_after_warmup=${rssAfterWarmup}kB rss_end=${rssEnd}kB`);
+    console.log(
+      `http fuzz: seed=${SEED} requests=${REQUESTS} statuses=${JSON.stringify(Object.fromEntries(statuses))} rss_after_warmup=${rssAfterWarmup}kB rss_end=${rssEnd}kB`,
+    );
     expect(fiveXx).toEqual([]);
     expect(statuses.get(413)).toBeGreaterThan(0);
     expect(server.child.exitCode).toBeNull();

@@ -101,7 +101,20 @@ it('no secret or token appears in any log line, response, metric or delivery', a
     await call(`/admin/api/events/${e.id}/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   }
   await call('/admin/api/deliveries/retry', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"status":"dead"}' });
-  for (const path of ['/events', '/admin/api/sources', '/admin/api/destinations', '/admin/api/stats', '/admin/api/deliveries?status=dead', '/admin/api/ingest-stats', '/admin/api/activity', '/metrics', '/health', '/ready', '/dashboard', '/nope']) {
+  for (const path of [
+    '/events',
+    '/admin/api/sources',
+    '/admin/api/destinations',
+    '/admin/api/stats',
+    '/admin/api/deliveries?status=dead',
+    '/admin/api/ingest-stats',
+    '/admin/api/activity',
+    '/metrics',
+    '/health',
+    '/ready',
+    '/dashboard',
+    '/nope',
+  ]) {
     await call(path);
   }
   await call('/admin/api/events', { auth: false });
@@ -112,6 +125,8 @@ it('no secret or token appears in any log line, response, metric or delivery', a
   expect(haystacks.logs.length).toBeGreaterThan(1000);
   expect(delivered.length).toBeGreaterThan(3);
   const hits = Object.entries(haystacks).flatMap(([where, text]) => FORBIDDEN.filter((s) => text.includes(s)).map((s) => `${where}: ${s.slice(0, 6)}...`));
-  console.log(`secret scan: ${t.logs.length} log lines, ${seen.length} responses, ${metrics.split('\n').length} metric lines, ${delivered.length} deliveries scanned; hits: ${hits.length}`);
+  console.log(
+    `secret scan: ${t.logs.length} log lines, ${seen.length} responses, ${metrics.split('\n').length} metric lines, ${delivered.length} deliveries scanned; hits: ${hits.length}`,
+  );
   expect(hits).toEqual([]);
 });

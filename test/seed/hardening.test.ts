@@ -68,7 +68,7 @@ describe('hardening', () => {
     const cases: [string, RequestInit][] = [
       ['/webhooks/provider', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' }],
       ['/webhooks/provider', { method: 'POST', headers: { 'content-type': 'text/plain; charset=klingon' }, body: 'x' }],
-      ['/webhooks/provider', { method: 'POST', headers: { 'stripe-signature': 't=1,v1=' + 'z'.repeat(64) }, body: '{}' }],
+      ['/webhooks/provider', { method: 'POST', headers: { 'stripe-signature': `t=1,v1=${'z'.repeat(64)}` }, body: '{}' }],
       ['/webhooks/provider', { method: 'POST', headers: { 'stripe-signature': ',,,=,t==,v1==' }, body: new Uint8Array([0, 1, 2, 255]) }],
       ['/events?limit=1&limit=2', { method: 'GET', headers: { authorization: 'Bearer admin-token-for-tests-7c1e' } }],
       ['/%E0%A4%A', { method: 'GET' }],

@@ -95,12 +95,18 @@ describe('seed contract: POST /webhooks/provider', () => {
 
   it('GET /events lists stored events newest first, with type filter and cursor pagination', async () => {
     for (let i = 0; i < 3; i++) await postStripe(t.url, stripeEvent({ id: `evt_page_${i}`, type: 'invoice.paid' }));
-    const first = (await (await fetch(`${t.url}/events?type=invoice.paid&limit=2`)).json()) as { events: { id: string; type: string; status: string; received_at: string; created_at: number }[]; next_cursor: string };
+    const first = (await (await fetch(`${t.url}/events?type=invoice.paid&limit=2`)).json()) as {
+      events: { id: string; type: string; status: string; received_at: string; created_at: number }[];
+      next_cursor: string;
+    };
     expect(first.events.map((e) => e.id)).toEqual(['evt_page_2', 'evt_page_1']);
     expect(first.events[0]).toMatchObject({ type: 'invoice.paid', status: 'received' });
     expect(typeof first.events[0]!.created_at).toBe('number');
     expect(Date.parse(first.events[0]!.received_at)).toBeGreaterThan(0);
-    const second = (await (await fetch(`${t.url}/events?type=invoice.paid&limit=2&cursor=${first.next_cursor}`)).json()) as { events: { id: string }[]; next_cursor: string | null };
+    const second = (await (await fetch(`${t.url}/events?type=invoice.paid&limit=2&cursor=${first.next_cursor}`)).json()) as {
+      events: { id: string }[];
+      next_cursor: string | null;
+    };
     expect(second.events.map((e) => e.id)).toEqual(['evt_page_0']);
     expect(second.next_cursor).toBeNull();
   });

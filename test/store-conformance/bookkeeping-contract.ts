@@ -15,7 +15,9 @@ export function bookkeepingContract(open: OpenStore): void {
       const events = Array.from({ length: 40 }, () => newEvent({ destinations: ['dest'] }));
       await store.insertEvents(events);
       const workers = Array.from({ length: 8 }, (_, i) => `worker-${i}`);
-      const claims = await Promise.all(workers.map((workerId) => store.claimDeliveries(claimOptions({ workerId, limit: 10, destinations: [{ name: 'dest', maxInFlight: 100 }] }))));
+      const claims = await Promise.all(
+        workers.map((workerId) => store.claimDeliveries(claimOptions({ workerId, limit: 10, destinations: [{ name: 'dest', maxInFlight: 100 }] }))),
+      );
       const all = claims.flat();
       expect(all).toHaveLength(40);
       expect(new Set(all.map((d) => d.id)).size).toBe(40);

@@ -13,7 +13,17 @@ export function deliveryContract(open: OpenStore): void {
       await store.insertEvents([due, later]);
       const [claimed, ...rest] = await store.claimDeliveries(claimOptions({ now }));
       expect(rest).toEqual([]);
-      expect(claimed).toMatchObject({ eventId: due.id, destination: 'dest', attemptNumber: 1, manual: false, scheduleStep: 0, source: 'stripe', eventKey: due.eventKey, eventType: due.eventType, receivedAt: due.receivedAt });
+      expect(claimed).toMatchObject({
+        eventId: due.id,
+        destination: 'dest',
+        attemptNumber: 1,
+        manual: false,
+        scheduleStep: 0,
+        source: 'stripe',
+        eventKey: due.eventKey,
+        eventType: due.eventType,
+        receivedAt: due.receivedAt,
+      });
       expect(claimed!.payload.equals(due.payload)).toBe(true);
       expect(await store.claimDeliveries(claimOptions({ now, workerId: 'worker-b' }))).toEqual([]);
       // The lease expires: worker-b claims it; worker-a's late result is refused and leaves no trace.
@@ -35,7 +45,9 @@ export function deliveryContract(open: OpenStore): void {
       const event = newEvent({ destinations: ['dest'] });
       await store.insertEvents([event]);
       const [first] = await store.claimDeliveries(claimOptions());
-      expect(await store.completeAttempt(attempt(first!.id, { kind: 'retry', nextAttemptAt: 2_005_000 }, { error: 'connect ECONNREFUSED', statusCode: null }))).toBe(true);
+      expect(
+        await store.completeAttempt(attempt(first!.id, { kind: 'retry', nextAttemptAt: 2_005_000 }, { error: 'connect ECONNREFUSED', statusCode: null })),
+      ).toBe(true);
       let { event: stored, delivery } = await deliveryOf(store, event.id);
       expect(stored.status).toBe('failed');
       expect(delivery).toMatchObject({ status: 'failed', nextAttemptAt: 2_005_000, attemptCount: 1, lastError: 'connect ECONNREFUSED' });
@@ -47,7 +59,9 @@ export function deliveryContract(open: OpenStore): void {
       expect(stored.status).toBe('dead');
       expect(delivery).toMatchObject({ status: 'dead', nextAttemptAt: null, attemptCount: 2, lastError: 'HTTP 500' });
       expect(delivery.attempts.map((a) => a.attemptNumber)).toEqual([1, 2]);
-      expect(await store.listDestinationStates()).toMatchObject([{ name: 'dest', disabled: false, failureStreak: 2, lastFailureAt: 2_005_012, lastSuccessAt: null }]);
+      expect(await store.listDestinationStates()).toMatchObject([
+        { name: 'dest', disabled: false, failureStreak: 2, lastFailureAt: 2_005_012, lastSuccessAt: null },
+      ]);
       const dead = await store.listDeliveries({ limit: 10, status: 'dead' });
       expect(dead.items).toMatchObject([{ id: first!.id, source: 'stripe', eventKey: event.eventKey, status: 'dead' }]);
     });
@@ -130,7 +144,9 @@ export function deliveryContract(open: OpenStore): void {
       expect((await store.getEvent(a!.id))!.status).toBe('dead');
       await store.completeAttempt(attempt(claimed[2]!.id, { kind: 'delivered' }));
       // Bulk retry of dead ones: pending now, schedule back at step 0, attempts keep counting.
-      expect(await store.requeueDeliveries({ now: 2_200_000, statuses: ['dead'], manual: false, source: 'stripe', destination: 'dest', since: 0, until: 9_999_999 })).toBe(1);
+      expect(
+        await store.requeueDeliveries({ now: 2_200_000, statuses: ['dead'], manual: false, source: 'stripe', destination: 'dest', since: 0, until: 9_999_999 }),
+      ).toBe(1);
       expect(await store.requeueDeliveries({ now: 2_200_000, statuses: ['dead'], manual: false, source: 'paddle' })).toBe(0);
       const [retried] = await store.claimDeliveries(claimOptions({ now: 2_200_000 }));
       expect(retried).toMatchObject({ eventId: a!.id, manual: false, attemptNumber: 3, scheduleStep: 0 });
@@ -147,7 +163,8 @@ export function deliveryContract(open: OpenStore): void {
       // must see the first one's outcome when it recomputes the event's status.
       const events = Array.from({ length: 60 }, () => newEvent({ destinations: ['d1', 'd2'] }));
       await store.insertEvents(events);
-      const mine = (name: string, workerId: string) => store.claimDeliveries(claimOptions({ workerId, limit: 100, destinations: [{ name, maxInFlight: 100 }] }));
+      const mine = (name: string, workerId: string) =>
+        store.claimDeliveries(claimOptions({ workerId, limit: 100, destinations: [{ name, maxInFlight: 100 }] }));
       const [one, two] = await Promise.all([mine('d1', 'worker-a'), mine('d2', 'worker-b')]);
       expect(one.length + two.length).toBe(120);
       const byEvent = (list: typeof one, eventId: string) => list.find((c) => c.eventId === eventId)!.id;
@@ -178,7 +195,12 @@ export function deliveryContract(open: OpenStore): void {
       const free = newEvent({ destinations: ['dest'], receivedAt: 1_000_020 });
       const otherDest = newEvent({ destinations: [['other', 'cus_1']], receivedAt: 1_000_030 });
       await store.insertEvents([...k1, k2, free, otherDest]);
-      const both = { destinations: [{ name: 'dest', maxInFlight: 10 }, { name: 'other', maxInFlight: 10 }] };
+      const both = {
+        destinations: [
+          { name: 'dest', maxInFlight: 10 },
+          { name: 'other', maxInFlight: 10 },
+        ],
+      };
       const first = await store.claimDeliveries(claimOptions(both));
       expect(first.map((d) => d.eventId).sort()).toEqual([k1[0]!.id, k2.id, free.id, otherDest.id].sort());
       const head = first.find((d) => d.eventId === k1[0]!.id)!;
@@ -211,7 +233,12 @@ export function deliveryContract(open: OpenStore): void {
     it('never leases more than max_in_flight per destination, also with claimers racing', async () => {
       const store = await open();
       await store.insertEvents(Array.from({ length: 12 }, () => newEvent({ destinations: ['dest', 'other'] })));
-      const limits = { destinations: [{ name: 'dest', maxInFlight: 3 }, { name: 'other', maxInFlight: 2 }] };
+      const limits = {
+        destinations: [
+          { name: 'dest', maxInFlight: 3 },
+          { name: 'other', maxInFlight: 2 },
+        ],
+      };
       const results = await Promise.all(['w1', 'w2', 'w3', 'w4', 'w5'].map((workerId) => store.claimDeliveries(claimOptions({ ...limits, workerId }))));
       const all = results.flat();
       expect(all.filter((d) => d.destination === 'dest')).toHaveLength(3);

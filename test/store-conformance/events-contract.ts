@@ -14,7 +14,16 @@ export function eventContract(open: OpenStore): void {
       expect(await store.insertEvents([event])).toEqual([{ inserted: true, id: event.id }]);
       const stored = (await store.getEvent(event.id))!;
       expect(stored.payload.equals(payload)).toBe(true);
-      expect(stored).toMatchObject({ source: 'stripe', eventKey: event.eventKey, status: 'received', headers: event.headers, secretLabel: 'primary', payloadSha256: event.payloadSha256, receivedAt: event.receivedAt, providerCreatedAt: event.providerCreatedAt });
+      expect(stored).toMatchObject({
+        source: 'stripe',
+        eventKey: event.eventKey,
+        status: 'received',
+        headers: event.headers,
+        secretLabel: 'primary',
+        payloadSha256: event.payloadSha256,
+        receivedAt: event.receivedAt,
+        providerCreatedAt: event.providerCreatedAt,
+      });
       expect(stored.deliveries.map((d) => [d.destination, d.status, d.nextAttemptAt, d.attemptCount])).toEqual([
         ['dest', 'pending', event.receivedAt, 0],
         ['other', 'pending', event.receivedAt, 0],
@@ -24,7 +33,13 @@ export function eventContract(open: OpenStore): void {
 
     it('keeps every event of one batch byte-exact: empty, all 256 byte values, large, next to each other', async () => {
       const store = await open();
-      const payloads = [Buffer.alloc(0), Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from('{}'), Buffer.alloc(300_000, 0xab), Buffer.from([0])];
+      const payloads = [
+        Buffer.alloc(0),
+        Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
+        Buffer.from('{}'),
+        Buffer.alloc(300_000, 0xab),
+        Buffer.from([0]),
+      ];
       const events = payloads.map((payload, i) =>
         newEvent({
           payload,
@@ -97,7 +112,12 @@ export function eventContract(open: OpenStore): void {
     it('lists newest first with filters and a cursor that visits every event once', async () => {
       const store = await open();
       const events = Array.from({ length: 25 }, (_, i) =>
-        newEvent({ receivedAt: 1_000_000 + Math.floor(i / 3) * 1000, eventType: i % 2 ? 'charge.failed' : 'charge.succeeded', source: i % 5 ? 'stripe' : 'paddle', eventKey: `evt_${i % 4 ? 'a' : 'b'}_${i}` }),
+        newEvent({
+          receivedAt: 1_000_000 + Math.floor(i / 3) * 1000,
+          eventType: i % 2 ? 'charge.failed' : 'charge.succeeded',
+          source: i % 5 ? 'stripe' : 'paddle',
+          eventKey: `evt_${i % 4 ? 'a' : 'b'}_${i}`,
+        }),
       );
       await store.insertEvents(events);
       const seen: string[] = [];
@@ -109,7 +129,11 @@ export function eventContract(open: OpenStore): void {
       } while (cursor);
       expect(seen).toEqual([...events].reverse().map((e) => e.id));
       const ids = async (query: Parameters<typeof store.listEvents>[0]) => (await store.listEvents(query)).items.map((e) => e.id).sort();
-      const expected = (pick: (e: (typeof events)[number], i: number) => boolean) => events.filter(pick).map((e) => e.id).sort();
+      const expected = (pick: (e: (typeof events)[number], i: number) => boolean) =>
+        events
+          .filter(pick)
+          .map((e) => e.id)
+          .sort();
       expect(await ids({ limit: 100, source: 'paddle' })).toEqual(expected((e) => e.source === 'paddle'));
       expect(await ids({ limit: 100, type: 'charge.failed' })).toEqual(expected((e) => e.eventType === 'charge.failed'));
       expect(await ids({ limit: 100, since: 1_003_000, until: 1_005_000 })).toEqual(expected((e) => e.receivedAt >= 1_003_000 && e.receivedAt <= 1_005_000));
@@ -124,11 +148,19 @@ export function eventContract(open: OpenStore): void {
 
     it('stats, destination counts and activity count what is stored', async () => {
       const store = await open();
-      await store.insertEvents([newEvent({ destinations: ['dest'], receivedAt: 1_000_000 }), newEvent({ destinations: ['dest', 'other'], receivedAt: 1_000_500 }), newEvent({ receivedAt: 1_001_000 })]);
+      await store.insertEvents([
+        newEvent({ destinations: ['dest'], receivedAt: 1_000_000 }),
+        newEvent({ destinations: ['dest', 'other'], receivedAt: 1_000_500 }),
+        newEvent({ receivedAt: 1_001_000 }),
+      ]);
       const [claimed] = await store.claimDeliveries(claimOptions({ limit: 1 }));
       await store.completeAttempt(attempt(claimed!.id, { kind: 'dead' }, { startedAt: 1_000_100 }));
       const stats = await store.stats();
-      expect(stats).toEqual({ events: { received: 2, delivered: 0, failed: 0, dead: 1 }, deliveries: { pending: 2, failed: 0, delivered: 0, dead: 1 }, oldestPendingAt: 1_000_500 });
+      expect(stats).toEqual({
+        events: { received: 2, delivered: 0, failed: 0, dead: 1 },
+        deliveries: { pending: 2, failed: 0, delivered: 0, dead: 1 },
+        oldestPendingAt: 1_000_500,
+      });
       expect(await store.destinationCounts()).toEqual([
         { destination: 'dest', pending: 1, failed: 0, delivered: 0, dead: 1, oldestPendingAt: 1_000_500 },
         { destination: 'other', pending: 1, failed: 0, delivered: 0, dead: 0, oldestPendingAt: 1_000_500 },
@@ -140,7 +172,9 @@ export function eventContract(open: OpenStore): void {
       const [byHandler] = await store.claimDeliveries(claimOptions({ limit: 1 }));
       await store.completeAttempt(attempt(byHandler!.id, { kind: 'delivered' }, { startedAt: 1_001_100, statusCode: null, error: null }));
       const [other] = await store.claimDeliveries(claimOptions({ limit: 1, destinations: [{ name: 'other', maxInFlight: 1 }] }));
-      await store.completeAttempt(attempt(other!.id, { kind: 'retry', nextAttemptAt: 3_000_000 }, { startedAt: 1_001_200, statusCode: null, error: 'handler threw' }));
+      await store.completeAttempt(
+        attempt(other!.id, { kind: 'retry', nextAttemptAt: 3_000_000 }, { startedAt: 1_001_200, statusCode: null, error: 'handler threw' }),
+      );
       expect((await store.activity(1_000_000, 1000))[1]).toEqual({ start: 1_001_000, eventsReceived: 1, attemptsFailed: 1 });
     });
   });
@@ -185,7 +219,12 @@ export function eventContract(open: OpenStore): void {
       const rest = after.slice(4).filter((e) => e.kind === 'event');
       expect(rest.map((e) => e.eventId)).toEqual(sealed ? [] : [unsealed.id]);
       const checkpoints = after.filter((e) => e.kind === 'checkpoint');
-      expect(checkpoints.flatMap((c) => c.pruned).sort()).toEqual(stripeEntries.slice(0, 4).map((e) => e.eventId).sort());
+      expect(checkpoints.flatMap((c) => c.pruned).sort()).toEqual(
+        stripeEntries
+          .slice(0, 4)
+          .map((e) => e.eventId)
+          .sort(),
+      );
       expect(after.slice(0, 4).every((e) => e.prunedBy !== null && checkpoints.some((c) => c.seq === e.prunedBy))).toBe(true);
       expect(verifyEntries(after)).toMatchObject({ ok: true, entries: after.length });
       expect(verifyEntries(await store.listAuditEntries('paddle', 0, 100))).toMatchObject({ ok: true, entries: 4 });

@@ -51,6 +51,6 @@ export function attempt(deliveryId: string, outcome: AttemptOutcome, overrides: 
 /** The one delivery of an event (most tests give events one destination). */
 export async function deliveryOf(store: Store, eventId: string) {
   const event = await store.getEvent(eventId);
-  if (!event || event.deliveries.length !== 1) throw new Error(`expected one delivery for ${eventId}`);
+  if (event?.deliveries.length !== 1) throw new Error(`expected one delivery for ${eventId}`);
   return { event, delivery: event.deliveries[0]! };
 }

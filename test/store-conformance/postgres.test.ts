@@ -159,7 +159,19 @@ describe('postgres specifics', () => {
       expect(await store.claimDeliveries({ ...options, workerId: 'w2' })).toEqual([]);
       // Once the leased one is finished, the late one goes.
       const [leased] = (await store.getEvent(later.id))!.deliveries;
-      expect(await store.completeAttempt({ deliveryId: leased!.id, workerId: 'w', attemptId: 'att_1', startedAt: 2_000_000, durationMs: 5, statusCode: 200, error: null, responseSnippet: null, outcome: { kind: 'delivered' } })).toBe(true);
+      expect(
+        await store.completeAttempt({
+          deliveryId: leased!.id,
+          workerId: 'w',
+          attemptId: 'att_1',
+          startedAt: 2_000_000,
+          durationMs: 5,
+          statusCode: 200,
+          error: null,
+          responseSnippet: null,
+          outcome: { kind: 'delivered' },
+        }),
+      ).toBe(true);
       expect((await store.claimDeliveries({ ...options, workerId: 'w2' })).map((c) => c.id)).toEqual(['dlv_earlier']);
     } finally {
       await sql.end();
@@ -172,7 +184,9 @@ describe('postgres specifics', () => {
     try {
       await expect(store.insertEvents([newEvent({ destinations: ['dest'] })])).rejects.toBeInstanceOf(StorageUnavailableError);
       await expect(store.ping()).rejects.toBeInstanceOf(StorageUnavailableError);
-      await expect(store.claimDeliveries({ now: 1, workerId: 'w', leaseMs: 1000, limit: 1, destinations: [{ name: 'dest', maxInFlight: 1 }] })).rejects.toBeInstanceOf(StorageUnavailableError);
+      await expect(
+        store.claimDeliveries({ now: 1, workerId: 'w', leaseMs: 1000, limit: 1, destinations: [{ name: 'dest', maxInFlight: 1 }] }),
+      ).rejects.toBeInstanceOf(StorageUnavailableError);
       await expect(store.migrate()).rejects.toBeInstanceOf(StorageUnavailableError);
       const unsubscribe = store.subscribeDue(() => {}); // LISTEN keeps retrying quietly in the background
       unsubscribe();
@@ -190,7 +204,9 @@ describe('postgres specifics', () => {
       await blocker.query('BEGIN');
       await blocker.query("SELECT pg_advisory_xact_lock(hashtext('filab:claim:' || 'dest'))");
       const started = Date.now();
-      await expect(store.claimDeliveries({ now: 1, workerId: 'w', leaseMs: 1000, limit: 1, destinations: [{ name: 'dest', maxInFlight: 1 }] })).rejects.toBeInstanceOf(StorageUnavailableError);
+      await expect(
+        store.claimDeliveries({ now: 1, workerId: 'w', leaseMs: 1000, limit: 1, destinations: [{ name: 'dest', maxInFlight: 1 }] }),
+      ).rejects.toBeInstanceOf(StorageUnavailableError);
       expect(Date.now() - started).toBeGreaterThanOrEqual(4000);
     } finally {
       await blocker.query('ROLLBACK');

@@ -120,9 +120,16 @@ export function replayAndAuditContract(open: OpenStore, execute: ExecuteSql): vo
       await execute(`UPDATE events SET status = 'dead' WHERE id = '${events[11]!.id}'`);
       expect(await verify(store)).toMatchObject({ ok: false, brokenAt: { eventId: events[10 - changes.length + 1]!.id } });
       await execute(`UPDATE events SET pruned_at = 1 WHERE id = '${events[1]!.id}'`);
-      expect(await verify(store)).toMatchObject({ ok: false, brokenAt: { eventId: events[1]!.id, reason: expect.stringContaining('no retention checkpoint') } });
+      expect(await verify(store)).toMatchObject({
+        ok: false,
+        brokenAt: { eventId: events[1]!.id, reason: expect.stringContaining('no retention checkpoint') },
+      });
       await execute(`DELETE FROM events WHERE id = '${events[0]!.id}'`);
-      expect(await verify(store)).toMatchObject({ ok: false, entries: 0, brokenAt: { seq: 1, eventId: events[0]!.id, reason: expect.stringContaining('no retention checkpoint') } });
+      expect(await verify(store)).toMatchObject({
+        ok: false,
+        entries: 0,
+        brokenAt: { seq: 1, eventId: events[0]!.id, reason: expect.stringContaining('no retention checkpoint') },
+      });
     });
 
     it('a forged "pruned" mark for a deleted row breaks the checkpoint it points at', async () => {
@@ -138,7 +145,10 @@ export function replayAndAuditContract(open: OpenStore, execute: ExecuteSql): vo
       expect(checkpoint).toMatchObject({ seq: 4, pruned: [events[0]!.id] });
       await execute(`DELETE FROM events WHERE id = '${events[2]!.id}'`);
       await execute(`INSERT INTO audit_pruned (event_id, source, position) VALUES ('${events[2]!.id}', 'stripe', 4)`);
-      expect(await verify(store)).toMatchObject({ ok: false, brokenAt: { seq: 4, eventId: checkpoint.eventId, reason: expect.stringContaining('checkpoint') } });
+      expect(await verify(store)).toMatchObject({
+        ok: false,
+        brokenAt: { seq: 4, eventId: checkpoint.eventId, reason: expect.stringContaining('checkpoint') },
+      });
     });
 
     it('seals a fixed event to fixed hashes (known answer, the same on every backend)', async () => {
@@ -160,7 +170,15 @@ export function replayAndAuditContract(open: OpenStore, execute: ExecuteSql): vo
       const [entry] = await store.listAuditEntries('kat', 0, 10);
       // Computed independently from the encoding in src/audit/chain.ts (a short Python script), not by this code.
       const content = '050214225256cf61660dc649b6a603eb8c82e5d2352abf02c6e78384999909b3';
-      expect(entry).toMatchObject({ seq: 1, eventId: 'msg_known_answer', kind: 'event', hashVersion: 2, prevHash: GENESIS, contentHash: content, entryHash: entryHash(GENESIS, content) });
+      expect(entry).toMatchObject({
+        seq: 1,
+        eventId: 'msg_known_answer',
+        kind: 'event',
+        hashVersion: 2,
+        prevHash: GENESIS,
+        contentHash: content,
+        entryHash: entryHash(GENESIS, content),
+      });
       expect(entry!.entryHash).toBe('cb2380ea8a1f7086cf4ce341d6732d07d1958e276880405417584ae394a7b099');
     });
   });

@@ -51,7 +51,16 @@ describe('sqlite audit sealing', () => {
         `INSERT INTO events (id, source, event_key, event_type, received_at, payload, headers, payload_sha256)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(legacy.id, legacy.source, legacy.eventKey, legacy.eventType, legacy.receivedAt, legacy.payload, JSON.stringify(legacy.headers), legacy.payloadSha256);
+      .run(
+        legacy.id,
+        legacy.source,
+        legacy.eventKey,
+        legacy.eventType,
+        legacy.receivedAt,
+        legacy.payload,
+        JSON.stringify(legacy.headers),
+        legacy.payloadSha256,
+      );
     db.prepare('INSERT INTO audit_pending (seq, event_id) VALUES (?, ?)').run(lastInsertRowid, legacy.id);
     db.close();
     expect(await store.sealAudit(100, 2_000_000)).toBe(1);

@@ -96,7 +96,10 @@ describe('sqlite reader thread', () => {
         expect(expected.length, JSON.stringify(query)).toBeGreaterThan(0);
         for (const access of eventListCandidates(query)) expect(rows(eventListStatement(query, access)), access).toEqual(expected);
       }
-      for (const query of [{ limit: 500, source: 'quiet' }, { limit: 100, source: 'shopify', status: 'delivered' as const, cursor }]) {
+      for (const query of [
+        { limit: 500, source: 'quiet' },
+        { limit: 100, source: 'shopify', status: 'delivered' as const, cursor },
+      ]) {
         const expected = rows(deliveryListStatement(query));
         expect(expected.length).toBeGreaterThan(0);
         expect(rows(deliveryListStatement(query, true))).toEqual(expected);

@@ -1,10 +1,3 @@
-/**
- * Every operator read (admin API, /events, dashboard) is served by an index, on both backends: the query plans
- * of the real statement builders, for every filter combination the API offers, never scan or sort the events or
- * deliveries tables. SQLite: EXPLAIN QUERY PLAN. PostgreSQL: EXPLAIN with sequential scans and sorts priced out
- * (enable_seqscan, enable_sort off), so a plan without either exists only if an index can serve the query.
- */
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +43,8 @@ describe('SQLite query plans', () => {
       .prepare(`EXPLAIN QUERY PLAN ${sql}`)
       .all(params)
       .map((r) => (r as { detail: string }).detail);
-  const scansTable = (lines: string[], table: string) => lines.some((l) => new RegExp(`^SCAN ${table}( AS \\w+)?$`).test(l) || l === `SCAN ${table.slice(0, 1)}`);
+  const scansTable = (lines: string[], table: string) =>
+    lines.some((l) => new RegExp(`^SCAN ${table}( AS \\w+)?$`).test(l) || l === `SCAN ${table.slice(0, 1)}`);
 
   it('lists events through the chosen index for every filter combination, never a table scan or a sort', () => {
     let checked = 0;
@@ -62,13 +56,18 @@ describe('SQLite query plans', () => {
         const { sql, params } = eventListStatement(query, access);
         const lines = plan(sql, params);
         expect(scansTable(lines, 'events'), `${label(query)} via ${access}: ${lines}`).toBe(false);
-        expect(lines.some((l) => /^(SEARCH|SCAN) events USING (COVERING )?INDEX events_live_by_/.test(l)), `${label(query)} via ${access}: ${lines}`).toBe(true);
+        expect(
+          lines.some((l) => /^(SEARCH|SCAN) events USING (COVERING )?INDEX events_live_by_/.test(l)),
+          `${label(query)} via ${access}: ${lines}`,
+        ).toBe(true);
         // Through the key index the matches are sorted, but only when a probe found fewer than PROBE_LIMIT.
         if (access === 'key') expect(lines.join(' | ')).toMatch(/SEARCH events USING INDEX events_live_by_key \(event_key>\? AND event_key<\?\)/);
         else expect(lines.join(' | '), `${label(query)} via ${access}`).not.toContain('TEMP B-TREE');
         if (access !== 'received') {
           const probe = eventListProbe(query, access);
-          expect(plan(probe.sql, probe.params).join(' | ')).toMatch(/SEARCH events USING COVERING INDEX events_live_by_\w+ \((source=\?|event_type=\?|source=\? AND event_type=\?|status=\?|event_key>\? AND event_key<\?)\)/);
+          expect(plan(probe.sql, probe.params).join(' | ')).toMatch(
+            /SEARCH events USING COVERING INDEX events_live_by_\w+ \((source=\?|event_type=\?|source=\? AND event_type=\?|status=\?|event_key>\? AND event_key<\?)\)/,
+          );
         }
         checked++;
       }
@@ -80,7 +79,10 @@ describe('SQLite query plans', () => {
     for (const query of DELIVERY_QUERIES) {
       const { sql, params } = views.deliveryListStatement(query);
       const lines = plan(sql, params);
-      expect(lines.some((l) => /^(SEARCH|SCAN) d USING INDEX deliveries_by_/.test(l)), `${label(query)}: ${lines}`).toBe(true);
+      expect(
+        lines.some((l) => /^(SEARCH|SCAN) d USING INDEX deliveries_by_/.test(l)),
+        `${label(query)}: ${lines}`,
+      ).toBe(true);
       expect(lines, label(query)).toContain('SEARCH e USING INDEX sqlite_autoindex_events_1 (id=?)');
       expect(lines.join(' | '), label(query)).not.toContain('TEMP B-TREE');
       if (query.source === undefined) continue;
@@ -97,10 +99,16 @@ describe('SQLite query plans', () => {
     // Counts read the few rows of the counts tables, never the events or deliveries.
     expect(plan(views.DELIVERY_COUNTS_SQL)).toEqual(['SCAN delivery_counts']);
     expect(plan(views.EVENT_COUNTS_SQL)).toEqual(['SCAN event_counts']);
-    expect(plan(views.OLDEST_FOR_DESTINATION_SQL, { status: 'pending', destination: 'ledger' })[0]).toMatch(/^SEARCH deliveries USING COVERING INDEX \w+ \(status=\? AND destination=\?\)/);
-    expect(plan(views.OLDEST_PENDING_SQL, { status: 'pending' })[0]).toMatch(/^SEARCH deliveries USING COVERING INDEX deliveries_by_status_created \(status=\?\)/);
+    expect(plan(views.OLDEST_FOR_DESTINATION_SQL, { status: 'pending', destination: 'ledger' })[0]).toMatch(
+      /^SEARCH deliveries USING COVERING INDEX \w+ \(status=\? AND destination=\?\)/,
+    );
+    expect(plan(views.OLDEST_PENDING_SQL, { status: 'pending' })[0]).toMatch(
+      /^SEARCH deliveries USING COVERING INDEX deliveries_by_status_created \(status=\?\)/,
+    );
     // Grouping a bounded time range (at most a day of events) by bucket; the range itself is an index search.
-    expect(plan(views.RECEIVED_BUCKETS_SQL, { since: 1, bucket: 60_000 })[0]).toMatch(/^SEARCH events USING (COVERING )?INDEX events_live_by_received \(received_at>\?\)/);
+    expect(plan(views.RECEIVED_BUCKETS_SQL, { since: 1, bucket: 60_000 })[0]).toMatch(
+      /^SEARCH events USING (COVERING )?INDEX events_live_by_received \(received_at>\?\)/,
+    );
     expect(plan(views.FAILED_BUCKETS_SQL, { since: 1, bucket: 60_000 })[0]).toMatch(/^SEARCH attempts USING INDEX attempts_by_started \(started_at>\?\)/);
   });
 });
@@ -135,7 +143,7 @@ describe('PostgreSQL query plans', () => {
       if (query.keyPrefix === undefined) expect(text, `${label(query)}\n${text}`).not.toMatch(/\bSort\b/);
     }
     for (const query of DELIVERY_QUERIES) {
-      const text = await plan(...Object.values(pgViews.deliveryListStatement(query)) as [string, unknown[]]);
+      const text = await plan(...(Object.values(pgViews.deliveryListStatement(query)) as [string, unknown[]]));
       expect(text, label(query)).not.toMatch(/Seq Scan on (deliveries|events)|\bSort\b/);
       expect(text, label(query)).toMatch(/Index Scan (Backward )?using deliveries_by_/);
     }

@@ -19,7 +19,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('claims, attempt records, requeues and releases answer StorageUnavailableError while the writer thread is down, then work again', async () => {
   let restarts = 0;
-  const store = await openStore({ databasePath: join(dir, 'app.db'), databaseUrl: null, ingest: { sqliteWriterThread: true } }, undefined, { writerRestarted: () => restarts++ });
+  const store = await openStore({ databasePath: join(dir, 'app.db'), databaseUrl: null, ingest: { sqliteWriterThread: true } }, undefined, {
+    writerRestarted: () => restarts++,
+  });
   try {
     const events = [newEvent({ destinations: ['dest'] }), newEvent({ destinations: ['dest'] })];
     await store.insertEvents(events);
@@ -29,7 +31,14 @@ it('claims, attempt records, requeues and releases answer StorageUnavailableErro
     expect(first!.payload.equals(events[0]!.payload)).toBe(true);
 
     await exitThread(WRITER_THREAD_NAME);
-    await until(() => store.ping().then(() => false, () => true), 'the store to report the thread down');
+    await until(
+      () =>
+        store.ping().then(
+          () => false,
+          () => true,
+        ),
+      'the store to report the thread down',
+    );
     await expect(store.claimDeliveries(claimOptions({ workerId: 'worker-b' }))).rejects.toBeInstanceOf(StorageUnavailableError);
     await expect(store.completeAttempt(attempt(first!.id, { kind: 'delivered' }))).rejects.toBeInstanceOf(StorageUnavailableError);
     await expect(store.requeueDeliveries({ now: 2_000_000, statuses: ['pending'], manual: false })).rejects.toBeInstanceOf(StorageUnavailableError);

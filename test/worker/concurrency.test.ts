@@ -83,7 +83,11 @@ worker: { allow_private_destinations: true }
       await sendEvent(t.url, 'charge.succeeded', { data: { object: { customer: 'cus_B', n } } }, clock);
     }
     await t.inbox.worker!.runUntilIdle();
-    const order = () => receiver!.requests.map((r) => { const o = (r.json.data as any).object; return `${o.customer.slice(-1)}${o.n}`; });
+    const order = () =>
+      receiver!.requests.map((r) => {
+        const o = (r.json.data as any).object;
+        return `${o.customer.slice(-1)}${o.n}`;
+      });
     expect(order().filter((x) => x.startsWith('B'))).toEqual(['B0', 'B1', 'B2', 'B3', 'B4']);
     expect(order().filter((x) => x.startsWith('A'))).toEqual(['A0']);
 

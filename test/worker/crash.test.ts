@@ -103,7 +103,13 @@ describe('crash safety', () => {
     try {
       expect((await store.stats()).deliveries).toEqual({ pending: 1, failed: 0, delivered: 1, dead: 0 });
       // The default lease is 60 s: claimable right now only because shutdown released it.
-      const claimed = await store.claimDeliveries({ now: Date.now(), workerId: 'test', leaseMs: 1000, limit: 10, destinations: [{ name: 'app', maxInFlight: 10 }] });
+      const claimed = await store.claimDeliveries({
+        now: Date.now(),
+        workerId: 'test',
+        leaseMs: 1000,
+        limit: 10,
+        destinations: [{ name: 'app', maxInFlight: 10 }],
+      });
       expect(claimed).toHaveLength(1);
       expect(JSON.parse(claimed[0]!.payload.toString()).data.object.n).toBe(1);
       expect(claimed[0]!.attemptNumber).toBe(1);

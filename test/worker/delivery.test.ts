@@ -49,7 +49,7 @@ describe('HTTP delivery', () => {
     expect(got.body).toBe(Buffer.from(detail.payload, 'utf8').toString());
     const headers = Object.fromEntries(Object.entries(got.headers).map(([k, v]) => [k, String(v)]));
     expect(new Webhook(OUTBOUND_SECRET).verify(got.body, headers)).toMatchObject({ id: key });
-    expect(() => new Webhook(OUTBOUND_SECRET).verify(got.body + ' ', headers)).toThrow();
+    expect(() => new Webhook(OUTBOUND_SECRET).verify(`${got.body} `, headers)).toThrow();
     expect(got.headers['webhook-id']).toBe(detail.id);
     expect(got.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
     expect(got.headers['content-type']).toBe('application/json');
@@ -96,7 +96,11 @@ describe('HTTP delivery', () => {
 
     const ok = await eventDetail(flaky);
     expect(ok.status).toBe('delivered');
-    expect(ok.deliveries[0].attempts.map((a: any) => [Date.parse(a.started_at) - t0, a.status_code])).toEqual([[0, 500], [5_000, 500], [305_000, 200]]);
+    expect(ok.deliveries[0].attempts.map((a: any) => [Date.parse(a.started_at) - t0, a.status_code])).toEqual([
+      [0, 500],
+      [5_000, 500],
+      [305_000, 200],
+    ]);
     const dead = await eventDetail(broken);
     expect(dead.status).toBe('dead');
     expect(dead.deliveries[0]).toMatchObject({ status: 'dead', attempt_count: 4, next_attempt_at: null, last_error: 'HTTP 500' });
@@ -189,7 +193,11 @@ worker: { allow_private_destinations: true }
     for (const type of types) await sendEvent(t.url, type);
     await waitFor(() => receiver!.requests.length === 8, 5000, 'eight deliveries');
     await new Promise((r) => setTimeout(r, 200));
-    const byPath = (p: string) => receiver!.requests.filter((r) => r.path === p).map((r) => r.json.type).sort();
+    const byPath = (p: string) =>
+      receiver!.requests
+        .filter((r) => r.path === p)
+        .map((r) => r.json.type)
+        .sort();
     expect(byPath('/charges')).toEqual(['charge.dispute.created', 'charge.succeeded']);
     expect(byPath('/payments')).toEqual(['payment_intent.succeeded']);
     expect(byPath('/all')).toEqual([...types].sort());
@@ -200,6 +208,13 @@ worker: { allow_private_destinations: true }
 
 async function waitForStatus(key: string, status: string) {
   let detail: any;
-  await waitFor(async () => (detail = await eventDetail(key)).status === status, 5000, `event ${status}`);
+  await waitFor(
+    async () => {
+      detail = await eventDetail(key);
+      return detail.status === status;
+    },
+    5000,
+    `event ${status}`,
+  );
   return detail;
 }

@@ -20,7 +20,14 @@ describe('in-process handlers', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(got).toHaveLength(1);
     const event = got[0]!;
-    expect(event).toMatchObject({ source: 'stripe', eventKey: key, type: 'payment_intent.succeeded', destination: 'payment_intent.*', attempt: 1, manual: false });
+    expect(event).toMatchObject({
+      source: 'stripe',
+      eventKey: key,
+      type: 'payment_intent.succeeded',
+      destination: 'payment_intent.*',
+      attempt: 1,
+      manual: false,
+    });
     expect(event.webhookId).toMatch(/^msg_/);
     expect(event.data).toMatchObject({ id: key, type: 'payment_intent.succeeded' });
     expect(JSON.parse(event.payload.toString())).toEqual(event.data);
@@ -60,7 +67,11 @@ describe('in-process handlers', () => {
     await t.inbox.worker!.runUntilIdle();
     detail = (await t.inbox.store.getEvent(summary!.id))!;
     expect(detail.status).toBe('delivered');
-    expect(calls.map((c) => [c.attempt, c.manual, c.webhookId === summary!.id])).toEqual([[1, false, true], [2, false, true], [3, true, true]]);
+    expect(calls.map((c) => [c.attempt, c.manual, c.webhookId === summary!.id])).toEqual([
+      [1, false, true],
+      [2, false, true],
+      [3, true, true],
+    ]);
   });
 
   it('a handler that outlives timeout_ms is a failed attempt', async () => {

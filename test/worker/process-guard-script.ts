@@ -18,7 +18,12 @@ void Promise.reject('a bare string');
 
 setTimeout(async () => {
   const text = await metrics.registry.metrics();
-  console.log(text.split('\n').filter((l) => l.startsWith('filab_uncaught_errors_total')).join('\n'));
+  console.log(
+    text
+      .split('\n')
+      .filter((l) => l.startsWith('filab_uncaught_errors_total'))
+      .join('\n'),
+  );
   console.log('still running');
   process.exit(0);
 }, 200);

@@ -36,8 +36,15 @@ export async function listeningUrl(child: Child, timeoutMs = 15_000): Promise<st
 }
 
 /** Run a CLI command to completion. */
-export async function runFilab(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [FILAB, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runFilab(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [FILAB, ...args], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -36,13 +36,36 @@ function event(destinations: (string | [string, string])[], receivedAt = T0): Ne
     headers: {},
     payloadSha256: 'x'.repeat(64),
     secretLabel: '#0',
-    deliveries: destinations.map((d) => ({ id: newId('dlv', receivedAt), destination: Array.isArray(d) ? d[0] : d, orderingKey: Array.isArray(d) ? d[1] : null })),
+    deliveries: destinations.map((d) => ({
+      id: newId('dlv', receivedAt),
+      destination: Array.isArray(d) ? d[0] : d,
+      orderingKey: Array.isArray(d) ? d[1] : null,
+    })),
   };
 }
 const claim = (store: Store, workerId: string, now = T0, limit = 100, maxInFlight = 100, leaseMs = 10_000) =>
-  store.claimDeliveries({ now, workerId, leaseMs, limit, destinations: [{ name: 'd1', maxInFlight }, { name: 'd2', maxInFlight }] });
+  store.claimDeliveries({
+    now,
+    workerId,
+    leaseMs,
+    limit,
+    destinations: [
+      { name: 'd1', maxInFlight },
+      { name: 'd2', maxInFlight },
+    ],
+  });
 const complete = (store: Store, deliveryId: string, workerId: string, outcome: AttemptOutcome, startedAt = T0) =>
-  store.completeAttempt({ deliveryId, workerId, attemptId: newId('atmpt'), startedAt, durationMs: 5, statusCode: outcome.kind === 'delivered' ? 200 : 500, error: null, responseSnippet: null, outcome });
+  store.completeAttempt({
+    deliveryId,
+    workerId,
+    attemptId: newId('atmpt'),
+    startedAt,
+    durationMs: 5,
+    statusCode: outcome.kind === 'delivered' ? 200 : 500,
+    error: null,
+    responseSnippet: null,
+    outcome,
+  });
 
 describe('sqlite deliveries', () => {
   it('leases a claim: nobody else claims it until the lease expires, then another worker does', async () => {
@@ -73,7 +96,17 @@ describe('sqlite deliveries', () => {
   });
 
   it('holds an ordering key behind its earliest unfinished delivery, per destination', async () => {
-    const [e1, e2, e3] = [event([['d1', 'k'], ['d2', 'k']]), event([['d1', 'k'], ['d2', 'k']]), event([['d1', 'other']])];
+    const [e1, e2, e3] = [
+      event([
+        ['d1', 'k'],
+        ['d2', 'k'],
+      ]),
+      event([
+        ['d1', 'k'],
+        ['d2', 'k'],
+      ]),
+      event([['d1', 'other']]),
+    ];
     await a.insertEvents([e1!, e2!, e3!]);
     const firstRound = await claim(a, 'w1');
     expect(firstRound.map((d) => `${d.destination}:${d.eventId}`).sort()).toEqual([`d1:${e1!.id}`, `d1:${e3!.id}`, `d2:${e1!.id}`].sort());
@@ -104,8 +137,15 @@ describe('sqlite deliveries', () => {
     await complete(a, again!.id, 'w1', { kind: 'delivered' });
     expect((await a.getEvent(e.id))!.status).toBe('delivered');
     const stats = await a.stats();
-    expect(stats).toEqual({ events: { received: 1, delivered: 1, failed: 0, dead: 0 }, deliveries: { pending: 0, failed: 0, delivered: 2, dead: 0 }, oldestPendingAt: null });
-    expect((await a.listDestinationStates()).map((s) => [s.name, s.failureStreak, s.lastSuccessAt !== null])).toEqual([['d1', 0, true], ['d2', 0, true]]);
+    expect(stats).toEqual({
+      events: { received: 1, delivered: 1, failed: 0, dead: 0 },
+      deliveries: { pending: 0, failed: 0, delivered: 2, dead: 0 },
+      oldestPendingAt: null,
+    });
+    expect((await a.listDestinationStates()).map((s) => [s.name, s.failureStreak, s.lastSuccessAt !== null])).toEqual([
+      ['d1', 0, true],
+      ['d2', 0, true],
+    ]);
   });
 
   it('a failed manual replay restores the previous status and schedule', async () => {
@@ -122,7 +162,7 @@ describe('sqlite deliveries', () => {
     expect(after.attempts.map((x) => x.manual)).toEqual([false, true]);
   });
 
-  it('releases a worker\'s leases at once and wakes subscribers; skips in-flight deliveries on requeue', async () => {
+  it("releases a worker's leases at once and wakes subscribers; skips in-flight deliveries on requeue", async () => {
     let wakes = 0;
     const unsubscribe = a.subscribeDue(() => wakes++);
     await a.insertEvents([event(['d1']), event(['d1'])]);

@@ -11,7 +11,7 @@ import { startTestInbox, type TestInbox } from '../helpers/inbox.ts';
 import { stripe } from '../../src/providers/stripe.ts';
 
 export const STRIPE_SECRET = 'whsec_worker_tests_9d2c';
-export const OUTBOUND_SECRET = 'whsec_' + Buffer.from('outbound-key-for-worker-tests-32').toString('base64');
+export const OUTBOUND_SECRET = `whsec_${Buffer.from('outbound-key-for-worker-tests-32').toString('base64')}`;
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'filab-worker-'));

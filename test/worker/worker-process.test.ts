@@ -4,7 +4,17 @@
  * process keeps running, its /metrics showing no escaped error.
  */
 import { afterEach, expect, it } from 'vitest';
-import { eventBody, eventsByKeyPrefix, postSigned, startDeliveryReceiver, startDeliveryServer, until, DELIVERY_ADMIN_TOKEN, type DeliveryReceiver, type DeliveryServer } from '../helpers/delivery-server.ts';
+import {
+  eventBody,
+  eventsByKeyPrefix,
+  postSigned,
+  startDeliveryReceiver,
+  startDeliveryServer,
+  until,
+  DELIVERY_ADMIN_TOKEN,
+  type DeliveryReceiver,
+  type DeliveryServer,
+} from '../helpers/delivery-server.ts';
 import { startFilab, type Child } from './process.ts';
 
 let server: DeliveryServer | undefined;
@@ -52,7 +62,10 @@ it('case 1: filab worker records http://127.0.0.1:9/hook as refused and keeps ru
   - { name: private, url: "http://127.0.0.1:9/hook", retry_schedule: [0] }
 `);
   expect((await postSigned(server!.url, eventBody({ id: 'evt_wp_1' }))).status).toBe(200);
-  expect(await attemptOf('evt_wp_1')).toMatchObject({ status_code: null, error: 'refused: 127.0.0.1 is a loopback address (set worker.allow_private_destinations to allow)' });
+  expect(await attemptOf('evt_wp_1')).toMatchObject({
+    status_code: null,
+    error: 'refused: 127.0.0.1 is a loopback address (set worker.allow_private_destinations to allow)',
+  });
   expect((await postSigned(server!.url, eventBody({ id: 'evt_wp_2' }))).status).toBe(200);
   await attemptOf('evt_wp_2');
   await expectWorkerRunning(metricsUrl, 'filab_delivery_attempts_total{destination="private",outcome="dead"} 2');

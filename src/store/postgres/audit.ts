@@ -1,6 +1,15 @@
 /** Audit chain sealing, retention (tombstones and checkpoints) and tombstone expiry on PostgreSQL (hashes: src/audit/chain.ts). */
 import { checkpointContentHash, eventContentHash, HASH_VERSION } from '../../audit/chain.ts';
-import { auditEntriesSql, checkpointChunks, checkpointListsSql, linkToChains, toAuditEntry, toEventColumns, withCheckpointLists, type ChainItem } from '../audit-rows.ts';
+import {
+  auditEntriesSql,
+  checkpointChunks,
+  checkpointListsSql,
+  linkToChains,
+  toAuditEntry,
+  toEventColumns,
+  withCheckpointLists,
+  type ChainItem,
+} from '../audit-rows.ts';
 import type { PruneOptions, Store } from '../types.ts';
 import type { Db, Query } from './pool.ts';
 
@@ -104,10 +113,11 @@ async function prune(q: Query, { before, source, now, limit }: PruneOptions): Pr
     now,
   );
   const named = checkpoints.flatMap((c, i) => c.ids.map((id) => ({ id, source: c.source, position: positions[i]! })));
-  await q(
-    'INSERT INTO audit_pruned (event_id, source, position) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])',
-    [named.map((n) => n.id), named.map((n) => n.source), named.map((n) => n.position)],
-  );
+  await q('INSERT INTO audit_pruned (event_id, source, position) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])', [
+    named.map((n) => n.id),
+    named.map((n) => n.source),
+    named.map((n) => n.position),
+  ]);
   return rows.length;
 }
 
@@ -121,7 +131,11 @@ export function makePostgresAudit(db: Db): Pick<Store, 'sealAudit' | 'auditSourc
       const { rows } = await db.query(auditEntriesSql(placeholder), [source, afterPosition, limit]);
       const page = rows.map((r) => toAuditEntry(source, r));
       if (!page.some((e) => e.kind === 'checkpoint')) return page;
-      const lists = await db.query<{ position: number; event_id: string }>(checkpointListsSql(placeholder), [source, afterPosition, page[page.length - 1]!.seq]);
+      const lists = await db.query<{ position: number; event_id: string }>(checkpointListsSql(placeholder), [
+        source,
+        afterPosition,
+        page[page.length - 1]!.seq,
+      ]);
       return withCheckpointLists(page, lists.rows);
     },
     pruneDelivered: (options) => db.tx((q) => prune(q, options)),

@@ -158,16 +158,20 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
     const error = lastErrorOf(result);
     const { sql, finishParams } = RECORD_ATTEMPT[outcome.kind];
     const finishValues = [result.deliveryId, now, error, outcome.kind === 'retry' ? outcome.nextAttemptAt : null];
-    const recorded = await q<{ event_id: string; destination: string }>(sql, [
-      ...finishValues.slice(0, finishParams),
-      result.workerId,
-      result.attemptId,
-      result.startedAt,
-      result.durationMs,
-      result.statusCode,
-      result.error,
-      result.responseSnippet,
-    ], `filab_record_${outcome.kind}`);
+    const recorded = await q<{ event_id: string; destination: string }>(
+      sql,
+      [
+        ...finishValues.slice(0, finishParams),
+        result.workerId,
+        result.attemptId,
+        result.startedAt,
+        result.durationMs,
+        result.statusCode,
+        result.error,
+        result.responseSnippet,
+      ],
+      `filab_record_${outcome.kind}`,
+    );
     const row = recorded.rows[0];
     return row ? { destination: row.destination, eventId: row.event_id, at: now } : null;
   }
@@ -294,7 +298,12 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
         (n) => n > 0,
       ),
     requeueDeliveries: (filter: RequeueFilter) =>
-      filter.statuses.length === 0 ? Promise.resolve(0) : thenWake(db.tx((q) => requeue(q, filter)), (n) => n > 0),
+      filter.statuses.length === 0
+        ? Promise.resolve(0)
+        : thenWake(
+            db.tx((q) => requeue(q, filter)),
+            (n) => n > 0,
+          ),
     setDestinationDisabled: (name: string, disabled: boolean, reason: string | null, _now: number) =>
       thenWake(
         db.tx(async (q) => {

@@ -9,7 +9,8 @@ const NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 
 // 57P01-03 shutdown/crash, 53300 too many connections, 57014 statement_timeout, 55P03 lock_timeout,
 // 40001/40P01 serialization failure/deadlock, 25P03 idle-in-transaction timeout.
 const SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '53400', '57014', '55P03', '40001', '40P01', '25P03']);
-const MESSAGES = /Connection terminated|connection error|timeout exceeded when trying to connect|Connection timeout|not queryable|Cannot use a pool after calling end|ECONNREFUSED|ECONNRESET/i;
+const MESSAGES =
+  /Connection terminated|connection error|timeout exceeded when trying to connect|Connection timeout|not queryable|Cannot use a pool after calling end|ECONNREFUSED|ECONNRESET/i;
 
 export function isConnectionFailure(err: unknown): boolean {
   if (err instanceof StorageUnavailableError) return true;

@@ -60,4 +60,3 @@ export async function makePostgresStore(options: PostgresOptions): Promise<Store
     ...makePostgresAudit(db),
   };
 }
-

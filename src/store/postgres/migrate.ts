@@ -11,7 +11,9 @@ export async function pendingPostgresMigrations(db: Db): Promise<string[]> {
   const present = await db.query<{ present: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
   const rows = present.rows[0]?.present ? (await db.query<{ version: number }>('SELECT version FROM schema_migrations')).rows : [];
   const applied = new Set(rows.map((r) => r.version));
-  return readMigrations(MIGRATIONS).filter((m) => !applied.has(m.version)).map((m) => m.name);
+  return readMigrations(MIGRATIONS)
+    .filter((m) => !applied.has(m.version))
+    .map((m) => m.name);
 }
 
 /**

@@ -75,7 +75,10 @@ export function makeDb(url: string, poolSize: number, onError: (err: Error) => v
       return result;
     } catch (err) {
       // A broken connection cannot roll back; destroy it rather than return it to the pool.
-      const broken = !(await client.query('ROLLBACK').then(() => true, () => false));
+      const broken = !(await client.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      ));
       client.release(broken ? (err instanceof Error ? err : true) : undefined);
       throw toStorageError(err);
     }

@@ -1,6 +1,16 @@
 /** Read-side of deliveries on PostgreSQL (dead-letter list, per-destination counts, activity, stats) and destination states. */
 import { decodeCursor, InvalidCursorError, toPage } from '../cursor.ts';
-import type { ActivityBucket, DeliveryListItem, DeliveryQuery, DeliveryStatus, DestinationCounts, DestinationState, EventStatus, Page, Stats } from '../types.ts';
+import type {
+  ActivityBucket,
+  DeliveryListItem,
+  DeliveryQuery,
+  DeliveryStatus,
+  DestinationCounts,
+  DestinationState,
+  EventStatus,
+  Page,
+  Stats,
+} from '../types.ts';
 import type { Db } from './pool.ts';
 import { activityBuckets, makeWhere, toDeliveryListItem } from '../rows.ts';
 

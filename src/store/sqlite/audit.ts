@@ -1,6 +1,15 @@
 /** Audit chain sealing, retention (tombstones and checkpoints) and tombstone expiry on SQLite (hashes: src/audit/chain.ts). */
 import { checkpointContentHash, eventContentHash } from '../../audit/chain.ts';
-import { auditEntriesSql, checkpointChunks, checkpointListsSql, linkToChains, toAuditEntry, toEventColumns, withCheckpointLists, type ChainItem } from '../audit-rows.ts';
+import {
+  auditEntriesSql,
+  checkpointChunks,
+  checkpointListsSql,
+  linkToChains,
+  toAuditEntry,
+  toEventColumns,
+  withCheckpointLists,
+  type ChainItem,
+} from '../audit-rows.ts';
 import type { PruneOptions, Store } from '../types.ts';
 import { guarded } from './errors.ts';
 import type { SqliteDb } from './open.ts';
@@ -95,8 +104,13 @@ export function makeSqliteAuditWrites(db: SqliteDb) {
       dropDeliveries.run(row.id);
     }
     const chunks = checkpointChunks(rows);
-    const positions = appendToChains(chunks.map((c) => ({ eventId: '', source: c.source, contentHash: checkpointContentHash(c.source, c.ids), kind: 'checkpoint' as const })), now);
-    chunks.forEach((c, i) => c.ids.forEach((id) => markPruned.run(id, c.source, positions[i])));
+    const positions = appendToChains(
+      chunks.map((c) => ({ eventId: '', source: c.source, contentHash: checkpointContentHash(c.source, c.ids), kind: 'checkpoint' as const })),
+      now,
+    );
+    chunks.forEach((c, i) => {
+      for (const id of c.ids) markPruned.run(id, c.source, positions[i]);
+    });
     return rows.length;
   });
   const expire = db.prepare(

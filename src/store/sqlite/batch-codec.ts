@@ -39,7 +39,21 @@ export function encodeBatch(events: readonly StorableEvent[]): EncodedBatch {
     at += e.payload.length;
     const headersLength = bytes.write(e.headersJson, at, 'utf8');
     at += headersLength;
-    rows.push([e.id, e.source, e.eventKey, e.eventType, e.providerCreatedAt, e.receivedAt, e.payloadSha256, e.secretLabel, e.contentDigest, e.deliveries, e.contentHash, e.payload.length, headersLength]);
+    rows.push([
+      e.id,
+      e.source,
+      e.eventKey,
+      e.eventType,
+      e.providerCreatedAt,
+      e.receivedAt,
+      e.payloadSha256,
+      e.secretLabel,
+      e.contentDigest,
+      e.deliveries,
+      e.contentHash,
+      e.payload.length,
+      headersLength,
+    ]);
   }
   return { meta: JSON.stringify(rows), bytes: bytes.buffer as ArrayBuffer };
 }
@@ -48,9 +62,41 @@ export function decodeBatch(batch: EncodedBatch): StorableEvent[] {
   const rows = JSON.parse(batch.meta) as EventRow[];
   const bytes = Buffer.from(batch.bytes);
   let at = 0;
-  return rows.map(([id, source, eventKey, eventType, providerCreatedAt, receivedAt, payloadSha256, secretLabel, contentDigest, deliveries, contentHash, payloadLength, headersLength]) => {
-    const payload = bytes.subarray(at, (at += payloadLength));
-    const headersJson = bytes.toString('utf8', at, (at += headersLength));
-    return { id, source, eventKey, eventType, providerCreatedAt, receivedAt, payload, headersJson, payloadSha256, secretLabel, contentDigest, deliveries, contentHash };
-  });
+  return rows.map(
+    ([
+      id,
+      source,
+      eventKey,
+      eventType,
+      providerCreatedAt,
+      receivedAt,
+      payloadSha256,
+      secretLabel,
+      contentDigest,
+      deliveries,
+      contentHash,
+      payloadLength,
+      headersLength,
+    ]) => {
+      const payload = bytes.subarray(at, at + payloadLength);
+      at += payloadLength;
+      const headersJson = bytes.toString('utf8', at, at + headersLength);
+      at += headersLength;
+      return {
+        id,
+        source,
+        eventKey,
+        eventType,
+        providerCreatedAt,
+        receivedAt,
+        payload,
+        headersJson,
+        payloadSha256,
+        secretLabel,
+        contentDigest,
+        deliveries,
+        contentHash,
+      };
+    },
+  );
 }

@@ -18,7 +18,10 @@ const timer = setInterval(() => {
 
 parentPort.on('message', (message) => {
   if (message?.settings) {
-    const settings = { synchronous: Number(db.pragma('synchronous', { simple: true })), journalMode: String(db.pragma('journal_mode', { simple: true })).toLowerCase() };
+    const settings = {
+      synchronous: Number(db.pragma('synchronous', { simple: true })),
+      journalMode: String(db.pragma('journal_mode', { simple: true })).toLowerCase(),
+    };
     parentPort.postMessage({ settings });
     return;
   }

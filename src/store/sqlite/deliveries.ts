@@ -5,6 +5,7 @@
  * the way FOR UPDATE SKIP LOCKED does on PostgreSQL; max_in_flight is counted from live leases in the table,
  * so it holds across processes too.
  */
+import { addTerm } from '../sql-terms.ts';
 import { lastErrorOf, toClaimed } from '../delivery-rules.ts';
 import type { Row } from '../rows.ts';
 import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter } from '../types.ts';
@@ -19,9 +20,7 @@ const RECOMPUTE_EVENT_STATUS = `UPDATE events SET status = (
   FROM deliveries WHERE event_id = @eventId) WHERE id = @eventId`;
 
 export function makeSqliteDeliveryWrites(db: SqliteDb) {
-  const inFlight = db.prepare<[number, string], { n: number }>(
-    'SELECT count(*) AS n FROM deliveries WHERE lease_expires_at > ? AND destination = ?',
-  );
+  const inFlight = db.prepare<[number, string], { n: number }>('SELECT count(*) AS n FROM deliveries WHERE lease_expires_at > ? AND destination = ?');
   const isDisabled = db.prepare<[string], { disabled: number }>('SELECT disabled FROM destination_states WHERE name = ?');
   // A delivery with an ordering key waits while an earlier one (by seq) of the same destination + key is unfinished.
   const due = db.prepare<{ now: number; destination: string; limit: number }, Row>(
@@ -112,11 +111,11 @@ export function makeSqliteDeliveryWrites(db: SqliteDb) {
     if (filter.statuses.length === 0) return 0;
     const where = ['d.status IN (SELECT value FROM json_each(@statuses))', '(d.lease_expires_at IS NULL OR d.lease_expires_at <= @now)'];
     const params: Record<string, string | number> = { now: filter.now, statuses: JSON.stringify(filter.statuses), limit: filter.limit ?? -1 };
-    if (filter.eventId !== undefined) (where.push('d.event_id = @eventId'), (params.eventId = filter.eventId));
-    if (filter.destination !== undefined) (where.push('d.destination = @destination'), (params.destination = filter.destination));
-    if (filter.source !== undefined) (where.push('e.source = @source'), (params.source = filter.source));
-    if (filter.since !== undefined) (where.push('e.received_at >= @since'), (params.since = filter.since));
-    if (filter.until !== undefined) (where.push('e.received_at <= @until'), (params.until = filter.until));
+    addTerm(where, params, 'd.event_id = @eventId', 'eventId', filter.eventId);
+    addTerm(where, params, 'd.destination = @destination', 'destination', filter.destination);
+    addTerm(where, params, 'e.source = @source', 'source', filter.source);
+    addTerm(where, params, 'e.received_at >= @since', 'since', filter.since);
+    addTerm(where, params, 'e.received_at <= @until', 'until', filter.until);
     const set = filter.manual
       ? // Remember what the replay interrupts (unless an earlier replay already did), to restore it if the replay fails.
         `replay_prev_status = CASE WHEN manual = 1 THEN replay_prev_status ELSE status END,

@@ -1,9 +1,20 @@
 /** Read-side of deliveries on SQLite (dead-letter list, per-destination counts, activity, stats) and destination states. */
+import { addTerm } from '../sql-terms.ts';
 import { decodeCursor, InvalidCursorError, toPage } from '../cursor.ts';
-import type { ActivityBucket, DeliveryListItem, DeliveryQuery, DeliveryStatus, DestinationCounts, DestinationState, EventStatus, Page, Stats } from '../types.ts';
+import type {
+  ActivityBucket,
+  DeliveryListItem,
+  DeliveryQuery,
+  DeliveryStatus,
+  DestinationCounts,
+  DestinationState,
+  EventStatus,
+  Page,
+  Stats,
+} from '../types.ts';
 import { guarded } from './errors.ts';
 import { activityBuckets, toDeliveryListItem } from '../rows.ts';
-import type { SqliteDb } from './open.ts';
+import { makeStatementCache, type SqliteDb } from './open.ts';
 import { eventListProbe, PROBE_LIMIT, type Statement } from './reader-events.ts';
 
 const EVENT_STATUSES: EventStatus[] = ['received', 'delivered', 'failed', 'dead'];
@@ -29,11 +40,12 @@ export function deliveryListStatement(query: DeliveryQuery, fromSource = false):
     where.push('(d.created_at, d.seq) < (@cAt, @cSeq)');
     Object.assign(params, { cAt: position.receivedAt, cSeq: position.seq });
   }
-  if (query.status !== undefined) (where.push('d.status = @status'), (params.status = query.status));
-  if (query.destination !== undefined) (where.push('d.destination = @destination'), (params.destination = query.destination));
-  if (query.source !== undefined) (where.push('e.source = @source'), (params.source = query.source));
+  addTerm(where, params, 'd.status = @status', 'status', query.status);
+  addTerm(where, params, 'd.destination = @destination', 'destination', query.destination);
+  addTerm(where, params, 'e.source = @source', 'source', query.source);
+  if (fromSource) where.push('e.pruned_at IS NULL');
   const from = fromSource
-    ? (where.push('e.pruned_at IS NULL'), 'events e INDEXED BY events_live_by_source JOIN deliveries d INDEXED BY deliveries_by_event ON d.event_id = e.id')
+    ? 'events e INDEXED BY events_live_by_source JOIN deliveries d INDEXED BY deliveries_by_event ON d.event_id = e.id'
     : `deliveries d INDEXED BY ${deliveryListIndex(query)} JOIN events e ON e.id = d.event_id`;
   return {
     sql: `SELECT d.*, e.source, e.event_key, e.event_type, e.received_at FROM ${from}
@@ -56,12 +68,7 @@ const WAITING: DeliveryStatus[] = ['pending', 'failed'];
 
 /** The delivery listing and the aggregates, synchronous: the reader thread runs these on its own connection. */
 export function makeSqliteDeliveryReads(db: SqliteDb) {
-  const statements = new Map<string, ReturnType<SqliteDb['prepare']>>();
-  function prepared(sql: string) {
-    let statement = statements.get(sql);
-    if (!statement) statements.set(sql, (statement = db.prepare(sql)));
-    return statement;
-  }
+  const prepared = makeStatementCache(db);
   /** A source with few events (fewer than PROBE_LIMIT): start from them rather than walk every delivery. */
   function fewEvents(source: string | undefined): boolean {
     if (source === undefined) return false;

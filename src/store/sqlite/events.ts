@@ -32,7 +32,19 @@ export function makeSqliteEvents(db: SqliteDb) {
     const sealed: ChainItem[] = [];
     const outcomes = events.map((event): InsertOutcome => {
       // Positional parameters: binding eleven named ones from a spread object cost more than the insert's B-trees.
-      const result = insertEvent.run(event.id, event.source, event.eventKey, event.eventType, event.providerCreatedAt, event.receivedAt, event.payload, event.headersJson, event.payloadSha256, event.secretLabel, event.contentDigest);
+      const result = insertEvent.run(
+        event.id,
+        event.source,
+        event.eventKey,
+        event.eventType,
+        event.providerCreatedAt,
+        event.receivedAt,
+        event.payload,
+        event.headersJson,
+        event.payloadSha256,
+        event.secretLabel,
+        event.contentDigest,
+      );
       if (result.changes !== 1) {
         const existing = findExisting.get(event.contentDigest, event.source, event.eventKey, event.contentDigest)!;
         return { inserted: false, id: existing.id, conflict: existing.same_digest !== 1 && existing.payload_sha256 !== event.payloadSha256 };

@@ -7,8 +7,17 @@ const MIGRATIONS = new URL('./migrations/', import.meta.url);
 /** Migrations this code knows that the database has not applied (for /ready). */
 export function pendingSqliteMigrations(db: SqliteDb): string[] {
   const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
-  const applied = new Set(table ? db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all().map((r) => r.version) : []);
-  return readMigrations(MIGRATIONS).filter((m) => !applied.has(m.version)).map((m) => m.name);
+  const applied = new Set(
+    table
+      ? db
+          .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
+          .all()
+          .map((r) => r.version)
+      : [],
+  );
+  return readMigrations(MIGRATIONS)
+    .filter((m) => !applied.has(m.version))
+    .map((m) => m.name);
 }
 
 /** Apply pending migrations, each in an IMMEDIATE transaction so processes starting together serialise. Returns the names applied. */

@@ -28,3 +28,16 @@ export function openSqlite(path: string, options: OpenOptions = {}): SqliteDb {
   db.pragma('busy_timeout = 2000');
   return db;
 }
+
+/** Prepared statements by SQL text, for queries built per filter combination: each distinct text is prepared once. */
+export function makeStatementCache(db: SqliteDb): (sql: string) => ReturnType<SqliteDb['prepare']> {
+  const statements = new Map<string, ReturnType<SqliteDb['prepare']>>();
+  return (sql) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+}

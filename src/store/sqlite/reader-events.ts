@@ -4,10 +4,11 @@
  * SQLite keeps no statistics here to tell which filter is rarest, so the listing asks: a few cheap counts on the
  * candidate indexes (at most PROBE_LIMIT index entries each, no rows read) pick the one that leads.
  */
+import { addTerm } from '../sql-terms.ts';
 import { decodeCursor, InvalidCursorError, prefixRange, toPage } from '../cursor.ts';
 import { toAttempt, toDelivery, toSummary } from '../rows.ts';
 import type { EventDetail, EventQuery, EventStatus, EventSummary, Page } from '../types.ts';
-import type { SqliteDb } from './open.ts';
+import { makeStatementCache, type SqliteDb } from './open.ts';
 
 /** Which index leads a listing: a filter's own, the key range's, or receipt order alone. */
 export type EventListAccess = 'source' | 'type' | 'sourceType' | 'status' | 'key' | 'received';
@@ -37,8 +38,12 @@ const LIVE = 'pruned_at IS NULL'; // tombstones are not events; also what makes 
 function keyTerms(prefix: string, params: Statement['params']): string[] {
   const { from, to } = prefixRange(prefix);
   params.keyFrom = from;
-  if (to !== null) return (params.keyTo = to), ['event_key >= @keyFrom', 'event_key < @keyTo'];
-  return (params.keyPrefix = prefix), ['event_key >= @keyFrom', 'substr(event_key, 1, length(@keyPrefix)) = @keyPrefix'];
+  if (to !== null) {
+    params.keyTo = to;
+    return ['event_key >= @keyFrom', 'event_key < @keyTo'];
+  }
+  params.keyPrefix = prefix;
+  return ['event_key >= @keyFrom', 'substr(event_key, 1, length(@keyPrefix)) = @keyPrefix'];
 }
 
 /** The indexes that could lead this listing (a probe decides between several). */
@@ -58,9 +63,9 @@ export function eventListProbe(query: EventQuery, access: Exclude<EventListAcces
   const params: Statement['params'] = { probe: PROBE_LIMIT };
   const term: string[] = [];
   if (access === 'key') term.push(...keyTerms(query.keyPrefix!, params));
-  if (access === 'source' || access === 'sourceType') (term.push('source = @source'), (params.source = query.source!));
-  if (access === 'type' || access === 'sourceType') (term.push('event_type = @type'), (params.type = query.type!));
-  if (access === 'status') (term.push('status = @status'), (params.status = query.status!));
+  if (access === 'source' || access === 'sourceType') addTerm(term, params, 'source = @source', 'source', query.source);
+  if (access === 'type' || access === 'sourceType') addTerm(term, params, 'event_type = @type', 'type', query.type);
+  if (access === 'status') addTerm(term, params, 'status = @status', 'status', query.status);
   return { sql: `SELECT count(*) AS n FROM (SELECT 1 FROM events INDEXED BY ${INDEX[access]} WHERE ${[LIVE, ...term].join(' AND ')} LIMIT @probe)`, params };
 }
 
@@ -75,11 +80,11 @@ export function eventListStatement(query: EventQuery, access: EventListAccess): 
     where.push('(received_at, seq) < (@cRecv, @cSeq)');
     Object.assign(params, { cRecv: position.receivedAt, cSeq: position.seq });
   }
-  if (query.source !== undefined) (where.push('source = @source'), (params.source = query.source));
-  if (query.type !== undefined) (where.push('event_type = @type'), (params.type = query.type));
-  if (query.status !== undefined) (where.push('status = @status'), (params.status = query.status));
-  if (query.since !== undefined) (where.push('received_at >= @since'), (params.since = query.since));
-  if (query.until !== undefined) (where.push('received_at <= @until'), (params.until = query.until));
+  addTerm(where, params, 'source = @source', 'source', query.source);
+  addTerm(where, params, 'event_type = @type', 'type', query.type);
+  addTerm(where, params, 'status = @status', 'status', query.status);
+  addTerm(where, params, 'received_at >= @since', 'since', query.since);
+  addTerm(where, params, 'received_at <= @until', 'until', query.until);
   if (query.keyPrefix !== undefined) where.push(...keyTerms(query.keyPrefix, params));
   return {
     sql: `SELECT seq, id, source, event_key, event_type, provider_created_at, received_at, status FROM events INDEXED BY ${INDEX[access]}
@@ -100,13 +105,8 @@ interface EventRow {
 }
 
 export function makeSqliteEventReads(db: SqliteDb) {
-  const statements = new Map<string, ReturnType<SqliteDb['prepare']>>();
   /** Listings come in a few dozen shapes: each is prepared once. */
-  function prepared(sql: string) {
-    let statement = statements.get(sql);
-    if (!statement) statements.set(sql, (statement = db.prepare(sql)));
-    return statement;
-  }
+  const prepared = makeStatementCache(db);
 
   /** The candidate with the fewest entries; a key range only while its matches stay few enough to sort. */
   function chooseAccess(query: EventQuery): EventListAccess {
@@ -118,7 +118,10 @@ export function makeSqliteEventReads(db: SqliteDb) {
       const probe = eventListProbe(query, access as Exclude<EventListAccess, 'received'>);
       const n = (prepared(probe.sql).get(probe.params) as { n: number }).n;
       if (access === 'key' && n >= PROBE_LIMIT) continue;
-      if (n < fewest) (best = access), (fewest = n);
+      if (n < fewest) {
+        best = access;
+        fewest = n;
+      }
     }
     return best;
   }

@@ -52,7 +52,10 @@ export function startReaderThread(path: string): ReaderThread {
           worker.on('error', (err) => die(`failed: ${err.message}`));
           worker.on('exit', (code) => die(`exited (code ${code})`));
           worker.on('message', (message: Reply) => {
-            if (message.ready) return ((ready = true), resolve(self));
+            if (message.ready) {
+              ready = true;
+              return resolve(self);
+            }
             if (message.closed) return void worker.terminate();
             const waiter = message.id === undefined ? undefined : self.pending.get(message.id);
             if (!waiter) return;

@@ -14,7 +14,14 @@ export interface RunningWriter {
   close(): Promise<void>;
 }
 
-type Reply = { id?: number; result?: never; error?: WriteFailure; ready?: boolean; closed?: boolean; commit?: { events: number; seconds: number; committed: boolean } };
+type Reply = {
+  id?: number;
+  result?: never;
+  error?: WriteFailure;
+  ready?: boolean;
+  closed?: boolean;
+  commit?: { events: number; seconds: number; committed: boolean };
+};
 
 /**
  * Resolves once the thread has opened its database, rejects if it dies before. After that, a death fails every

@@ -9,7 +9,14 @@ const REFRESH_MS = 3000;
 export function mount(root, route, ctx) {
   const state = { status: route.params.status ?? 'dead', destination: route.params.destination ?? '', source: route.params.source ?? '' };
   const controls = {
-    status: select('status', [['dead', 'dead'], ['failed', 'failed (retrying)']], state.status),
+    status: select(
+      'status',
+      [
+        ['dead', 'dead'],
+        ['failed', 'failed (retrying)'],
+      ],
+      state.status,
+    ),
     destination: select('destination', [['', 'All destinations']], state.destination),
     source: select('source', [['', 'All sources'], ...ctx.sources.map((s) => [s, s])], state.source),
   };
@@ -30,7 +37,11 @@ export function mount(root, route, ctx) {
 
   api('/admin/api/destinations')
     .then(({ destinations }) => {
-      replace(controls.destination, h('option', { value: '' }, 'All destinations'), destinations.map((d) => h('option', { value: d.name, selected: d.name === state.destination }, d.name)));
+      replace(
+        controls.destination,
+        h('option', { value: '' }, 'All destinations'),
+        destinations.map((d) => h('option', { value: d.name, selected: d.name === state.destination }, d.name)),
+      );
     })
     .catch((err) => ctx.fail(err));
 
@@ -81,7 +92,11 @@ export function mount(root, route, ctx) {
   async function totals() {
     const { destinations } = await api('/admin/api/destinations');
     const chosen = destinations.filter((d) => !state.destination || d.name === state.destination);
-    return chosen.reduce((t, d) => ({ delivered: t.delivered + d.delivered, dead: t.dead + d.dead, waiting: t.waiting + d.pending + d.failed }), { delivered: 0, dead: 0, waiting: 0 });
+    return chosen.reduce((t, d) => ({ delivered: t.delivered + d.delivered, dead: t.dead + d.dead, waiting: t.waiting + d.pending + d.failed }), {
+      delivered: 0,
+      dead: 0,
+      waiting: 0,
+    });
   }
 
   async function retryAll() {
@@ -129,12 +144,33 @@ export function mount(root, route, ctx) {
 
   root.append(
     h('div.view-head', {}, h('h1', {}, 'Dead letters'), h('span.muted', {}, 'Deliveries that exhausted their retry schedule')),
-    h('form.filters', { onsubmit: (e) => e.preventDefault() }, field('Status', controls.status), field('Destination', controls.destination), field('Source', controls.source), h('span.spacer'), retryButton),
+    h(
+      'form.filters',
+      { onsubmit: (e) => e.preventDefault() },
+      field('Status', controls.status),
+      field('Destination', controls.destination),
+      field('Source', controls.source),
+      h('span.spacer'),
+      retryButton,
+    ),
     progress,
     h(
       'div.card.table-card',
       {},
-      h('table.grid', {}, h('thead', {}, h('tr', {}, ['Destination', 'Source', 'Type', 'Event key', 'Status', 'Attempts', 'Last error', 'Updated', ''].map((c) => h('th', {}, c)))), body),
+      h(
+        'table.grid',
+        {},
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Destination', 'Source', 'Type', 'Event key', 'Status', 'Attempts', 'Last error', 'Updated', ''].map((c) => h('th', {}, c)),
+          ),
+        ),
+        body,
+      ),
     ),
     pager.element,
   );

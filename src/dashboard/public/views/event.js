@@ -17,7 +17,9 @@ export function mount(root, route, ctx) {
   root.append(
     h('p.crumbs', {}, h('a', { href: '#/events' }, '← Events')),
     head,
-    h('div.detail-grid', {},
+    h(
+      'div.detail-grid',
+      {},
       h('section.card', {}, h('h2', {}, 'Event'), meta),
       h('section.card.span-2', {}, h('h2', {}, 'Deliveries'), deliveries),
       h('section.card', {}, h('h2', {}, 'Stored headers'), h('table.grid.compact', {}, headers)),
@@ -49,20 +51,30 @@ export function mount(root, route, ctx) {
     replace(
       head,
       h('h1', {}, h('span.key', {}, e.event_key), ' ', badge(e.status)),
-      h('button.primary', { type: 'button', 'data-test': 'replay-all', disabled: e.deliveries.length === 0, onclick: () => replay() }, 'Replay to all destinations'),
+      h(
+        'button.primary',
+        { type: 'button', 'data-test': 'replay-all', disabled: e.deliveries.length === 0, onclick: () => replay() },
+        'Replay to all destinations',
+      ),
     );
     replace(
       meta,
       [
-      ['Source', e.source],
-      ['Type', h('code', {}, e.type)],
-      ['Received', timeCell(e.received_at)],
-      ['Provider created', e.created_at ? timeCell(e.created_at) : '—'],
-      ['Verified with secret', e.secret_label ? h('span.chip', { 'data-test': 'secret' }, e.secret_label) : 'none'],
-      ['Event id', h('code', {}, e.id)],
-      ['Payload SHA-256', h('code.hash', {}, e.payload_sha256)],
-    ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
-    replace(headers, Object.entries(e.headers).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, h('code', {}, v)))));
+        ['Source', e.source],
+        ['Type', h('code', {}, e.type)],
+        ['Received', timeCell(e.received_at)],
+        ['Provider created', e.created_at ? timeCell(e.created_at) : '—'],
+        ['Verified with secret', e.secret_label ? h('span.chip', { 'data-test': 'secret' }, e.secret_label) : 'none'],
+        ['Event id', h('code', {}, e.id)],
+        ['Payload SHA-256', h('code.hash', {}, e.payload_sha256)],
+      ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+    );
+    replace(
+      headers,
+      Object.entries(e.headers)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, h('code', {}, v)))),
+    );
     renderPayload(e);
     replace(deliveries, e.deliveries.length ? e.deliveries.map((d) => deliveryCard(d)) : h('p.muted', {}, 'No destination matched this event.'));
   }
@@ -87,16 +99,23 @@ export function mount(root, route, ctx) {
     return h(
       'article.delivery',
       { dataset: { destination: d.destination, status: d.status } },
-      h('header', {},
-        h('strong', {}, d.destination), ' ', badge(d.status),
+      h(
+        'header',
+        {},
+        h('strong', {}, d.destination),
+        ' ',
+        badge(d.status),
         h('span.muted', {}, ` ${d.attempt_count} attempt${d.attempt_count === 1 ? '' : 's'}`),
         h('span.spacer'),
         h('button.ghost', { type: 'button', 'data-test': 'replay-one', onclick: () => replay(d.destination) }, `Replay to ${d.destination}`),
       ),
-      h('p.delivery-facts.muted', {},
+      h(
+        'p.delivery-facts.muted',
+        {},
         (d.status === 'pending' || d.status === 'failed') && d.next_attempt_at ? ['Next attempt ', timeCell(d.next_attempt_at), ' · '] : null,
         d.ordering_key ? [`Ordering key ${d.ordering_key} · `] : null,
-        'Updated ', timeCell(d.updated_at),
+        'Updated ',
+        timeCell(d.updated_at),
       ),
       d.last_error && d.status !== 'delivered' ? h('p.error', {}, d.last_error) : null,
       attempts.length ? h('ol.timeline', {}, attempts.map(attemptItem)) : h('p.muted', {}, 'No attempt yet.'),
@@ -108,7 +127,9 @@ export function mount(root, route, ctx) {
     return h(
       `li.attempt.${ok ? 'ok' : 'bad'}`,
       { dataset: { attempt: a.attempt_number } },
-      h('div.attempt-line', {},
+      h(
+        'div.attempt-line',
+        {},
         h('strong', {}, `#${a.attempt_number}`),
         timeCell(a.started_at),
         h('span.code', {}, a.status_code === null ? 'no response' : `HTTP ${a.status_code}`),
@@ -122,7 +143,7 @@ export function mount(root, route, ctx) {
 
   // Keep refreshing while a delivery is still in flight, so a replay turns "delivered" on screen.
   const stop = every(REFRESH_MS, () => {
-    const settled = event && event.deliveries.every((d) => d.status === 'delivered' || d.status === 'dead');
+    const settled = event?.deliveries.every((d) => d.status === 'delivered' || d.status === 'dead');
     return settled ? undefined : load();
   });
   return stop;

@@ -38,7 +38,15 @@ export function mount(root, route, ctx) {
     since: h('input', { name: 'since', type: 'datetime-local', value: state.since }),
     until: h('input', { name: 'until', type: 'datetime-local', value: state.until }),
     key: h('input', { name: 'key', type: 'search', placeholder: 'Event key starts with…', value: state.key, spellcheck: 'false' }),
-    limit: select('limit', [['25', '25'], ['50', '50'], ['100', '100']], state.limit),
+    limit: select(
+      'limit',
+      [
+        ['25', '25'],
+        ['50', '50'],
+        ['100', '100'],
+      ],
+      state.limit,
+    ),
   };
   const customRange = h('span.custom-range', {}, field('From', controls.since), field('To', controls.until));
   const pager = makePager(() => load());
@@ -47,7 +55,15 @@ export function mount(root, route, ctx) {
   const table = h(
     'table.grid.events',
     {},
-    h('thead', {}, h('tr', {}, ['Source', 'Type', 'Event key', 'Received', 'Status'].map((c) => h('th', {}, c)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['Source', 'Type', 'Event key', 'Received', 'Status'].map((c) => h('th', {}, c)),
+      ),
+    ),
     body,
   );
 

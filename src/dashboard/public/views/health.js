@@ -15,16 +15,56 @@ export function mount(root, _route, ctx) {
   root.append(
     h('div.view-head', {}, h('h1', {}, 'Health')),
     tiles,
-    h('section.card', {},
-      h('div.card-head', {}, h('h2', {}, 'Last hour, per minute'), chartTotals,
-        h('span.legend', {}, h('span.swatch.received'), 'events received', h('span.swatch.failed'), 'failed delivery attempts')),
-      chart),
-    h('section.card', {},
+    h(
+      'section.card',
+      {},
+      h(
+        'div.card-head',
+        {},
+        h('h2', {}, 'Last hour, per minute'),
+        chartTotals,
+        h('span.legend', {}, h('span.swatch.received'), 'events received', h('span.swatch.failed'), 'failed delivery attempts'),
+      ),
+      chart,
+    ),
+    h(
+      'section.card',
+      {},
       h('div.card-head', {}, h('h2', {}, 'Sources'), h('span.muted', {}, 'request counts since this process started')),
-      h('table.grid', { 'data-test': 'sources' }, h('thead', {}, h('tr', {}, ['Source', 'Provider', 'Path', 'Accepted', 'Replays', 'Rejected', 'Secrets (verifications)', 'Last event'].map((c) => h('th', {}, c)))), sources)),
-    h('section.card', {},
+      h(
+        'table.grid',
+        { 'data-test': 'sources' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Source', 'Provider', 'Path', 'Accepted', 'Replays', 'Rejected', 'Secrets (verifications)', 'Last event'].map((c) => h('th', {}, c)),
+          ),
+        ),
+        sources,
+      ),
+    ),
+    h(
+      'section.card',
+      {},
       h('div.card-head', {}, h('h2', {}, 'Destinations')),
-      h('table.grid', { 'data-test': 'destinations' }, h('thead', {}, h('tr', {}, ['Destination', 'Target', 'Success rate', 'Failure streak', 'State', 'Waiting', 'Dead', 'Oldest waiting', ''].map((c) => h('th', {}, c)))), destinations)),
+      h(
+        'table.grid',
+        { 'data-test': 'destinations' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Destination', 'Target', 'Success rate', 'Failure streak', 'State', 'Waiting', 'Dead', 'Oldest waiting', ''].map((c) => h('th', {}, c)),
+          ),
+        ),
+        destinations,
+      ),
+    ),
   );
 
   async function toggle(d) {
@@ -50,7 +90,10 @@ export function mount(root, _route, ctx) {
     renderTiles(stats);
     renderChart(activity);
     replace(sources, ingest.sources.map(sourceRow));
-    replace(destinations, dests.destinations.length ? dests.destinations.map(destinationRow) : h('tr.empty', {}, h('td', { colspan: 9 }, 'No destinations configured.')));
+    replace(
+      destinations,
+      dests.destinations.length ? dests.destinations.map(destinationRow) : h('tr.empty', {}, h('td', { colspan: 9 }, 'No destinations configured.')),
+    );
   }
 
   function renderTiles(stats) {
@@ -73,14 +116,17 @@ export function mount(root, _route, ctx) {
     const failed = activity.buckets.map((b) => b.attempts_failed);
     const sum = (xs) => xs.reduce((a, b) => a + b, 0);
     chartTotals.textContent = `${fmtCount(sum(received))} received · ${fmtCount(sum(failed))} failed attempts`;
-    replace(chart, lineChart({
-      title: 'Events received and failed delivery attempts per minute, last hour',
-      labels,
-      series: [
-        { name: 'events received', className: 'received', values: received },
-        { name: 'failed attempts', className: 'failed', values: failed },
-      ],
-    }));
+    replace(
+      chart,
+      lineChart({
+        title: 'Events received and failed delivery attempts per minute, last hour',
+        labels,
+        series: [
+          { name: 'events received', className: 'received', values: received },
+          { name: 'failed attempts', className: 'failed', values: failed },
+        ],
+      }),
+    );
   }
 
   function sourceRow(s) {
@@ -93,8 +139,23 @@ export function mount(root, _route, ctx) {
       h('td', {}, h('code', {}, s.path)),
       h('td.num', { 'data-test': 'accepted' }, fmtCount(s.accepted)),
       h('td.num', { 'data-test': 'replays' }, fmtCount(s.replays)),
-      h('td', { 'data-test': 'rejected' }, rejected.length ? rejected.map(([code, n]) => h('span.chip.bad', { title: code }, `${code}: ${fmtCount(n)}`)) : h('span.muted', {}, '0')),
-      h('td', {}, s.secrets.map((x) => h('span.chip', { title: x.expires_at ? `expires ${x.expires_at}` : 'no expiry' }, `${x.label}: ${fmtCount(x.verifications)}`, x.expires_at ? ` · until ${x.expires_at.slice(0, 10)}` : ''))),
+      h(
+        'td',
+        { 'data-test': 'rejected' },
+        rejected.length ? rejected.map(([code, n]) => h('span.chip.bad', { title: code }, `${code}: ${fmtCount(n)}`)) : h('span.muted', {}, '0'),
+      ),
+      h(
+        'td',
+        {},
+        s.secrets.map((x) =>
+          h(
+            'span.chip',
+            { title: x.expires_at ? `expires ${x.expires_at}` : 'no expiry' },
+            `${x.label}: ${fmtCount(x.verifications)}`,
+            x.expires_at ? ` · until ${x.expires_at.slice(0, 10)}` : '',
+          ),
+        ),
+      ),
       h('td', {}, s.last_event_at ? h('span', { title: s.last_event_at }, fmtAgo(s.last_event_at)) : h('span.muted', {}, 'never')),
     );
   }
@@ -108,9 +169,21 @@ export function mount(root, _route, ctx) {
       { dataset: { destination: d.name } },
       h('td', {}, h('strong', {}, d.name)),
       h('td', {}, h('code.target', { title: d.url ?? d.handler ?? '' }, d.url ?? `handler: ${d.handler}`)),
-      h('td', {}, rate === null ? h('span.muted', {}, 'no data') : h('span.rate', {}, h('meter', { min: 0, max: 1, low: 0.9, high: 0.99, optimum: 1, value: rate }), ` ${(rate * 100).toFixed(rate === 1 ? 0 : 1)}%`)),
+      h(
+        'td',
+        {},
+        rate === null
+          ? h('span.muted', {}, 'no data')
+          : h('span.rate', {}, h('meter', { min: 0, max: 1, low: 0.9, high: 0.99, optimum: 1, value: rate }), ` ${(rate * 100).toFixed(rate === 1 ? 0 : 1)}%`),
+      ),
       h('td.num', { class: d.failure_streak ? 'warn-text' : '' }, fmtCount(d.failure_streak)),
-      h('td', {}, d.disabled ? h('span.badge.s-dead', { title: d.disabled_reason ?? '' }, `disabled${d.disabled_reason ? `: ${d.disabled_reason}` : ''}`) : h('span.badge.s-delivered', {}, 'enabled')),
+      h(
+        'td',
+        {},
+        d.disabled
+          ? h('span.badge.s-dead', { title: d.disabled_reason ?? '' }, `disabled${d.disabled_reason ? `: ${d.disabled_reason}` : ''}`)
+          : h('span.badge.s-delivered', {}, 'enabled'),
+      ),
       h('td.num', {}, fmtCount(d.pending + d.failed)),
       h('td.num', {}, fmtCount(d.dead)),
       h('td', {}, oldest === null ? '—' : h('span', { title: d.oldest_pending_at }, fmtAge(oldest))),
