@@ -7,6 +7,7 @@ import { fillPostgres } from '../../bench/operator-reads-fill.ts';
 import { encodeCursor } from '../../src/store/cursor.ts';
 import { eventListStatement as pgEventList } from '../../src/store/postgres/events.ts';
 import * as pgViews from '../../src/store/postgres/views.ts';
+import { CLAIM_DUE_SQL } from '../../src/store/sqlite/deliveries.ts';
 import * as views from '../../src/store/sqlite/delivery-views.ts';
 import { migrateSqlite } from '../../src/store/sqlite/migrate.ts';
 import { openSqlite } from '../../src/store/sqlite/open.ts';
@@ -45,6 +46,15 @@ describe('SQLite query plans', () => {
       .map((r) => (r as { detail: string }).detail);
   const scansTable = (lines: string[], table: string) =>
     lines.some((l) => new RegExp(`^SCAN ${table}( AS \\w+)?$`).test(l) || l === `SCAN ${table.slice(0, 1)}`);
+
+  it('claims due deliveries in due order from deliveries_due: no sort of the backlog, whatever its size', () => {
+    const lines = plan(CLAIM_DUE_SQL, { now: 1_796_000_000_000, destination: 'ledger', limit: 16 });
+    expect(lines, String(lines)).toContain('SEARCH d USING INDEX deliveries_due (next_attempt_at<?)');
+    expect(
+      lines.some((l) => l.includes('TEMP B-TREE')),
+      String(lines),
+    ).toBe(false);
+  });
 
   it('lists events through the chosen index for every filter combination, never a table scan or a sort', () => {
     let checked = 0;
