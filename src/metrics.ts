@@ -34,7 +34,7 @@ export function makeMetrics() {
     }),
     ingestLatency: new Histogram({
       name: 'filab_ingest_duration_seconds',
-      help: 'Time from request body received to answer, by source.',
+      help: 'Time from the request reaching the server (its head parsed) to the last byte of the answer, by source.',
       labelNames: ['source'] as const,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
