@@ -3,10 +3,9 @@
  * so however long one takes, the event loop keeps serving ingest. Started at once, used when ready; a thread that
  * dies fails what it held with StorageUnavailableError (503), and the next read starts a new one.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { StorageUnavailableError } from '../storage-error.ts';
+import { threadModule } from './thread-module.ts';
 import { InvalidCursorError } from '../cursor.ts';
 import type { Store } from '../types.ts';
 import { toStorageError } from './errors.ts';
@@ -107,25 +106,3 @@ export function startReaderThread(path: string): ReaderThread {
 }
 
 const readerModule = () => threadModule('reader-worker');
-
-/**
- * A worker thread's module in this folder (found as writer-thread.ts finds the writer's, which could share this):
- * compiled, `name`.js beside this file; from the TypeScript sources, bundled by esbuild (a dev dependency) into a
- * data: URL, since a worker thread does not inherit the parent's loader.
- */
-export async function threadModule(name: string): Promise<URL> {
-  if (!import.meta.url.endsWith('.ts')) return new URL(`./${name}.js`, import.meta.url);
-  const { build } = await import('esbuild');
-  const sqlite = pathToFileURL(createRequire(import.meta.url).resolve('better-sqlite3')).href;
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL(`./${name}.ts`, import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    write: false,
-    logLevel: 'silent',
-    plugins: [{ name: 'absolute-better-sqlite3', setup: (b) => void b.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: sqlite, external: true })) }],
-  });
-  return new URL(`data:text/javascript,${encodeURIComponent(result.outputFiles[0]!.text)}`);
-}

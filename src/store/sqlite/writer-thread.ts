@@ -6,9 +6,8 @@
  * (503 + Retry-After: none was acknowledged), and a new thread is started after a backoff. Meanwhile commits and
  * ping() fail with StoreDownError, so /ready answers 503 until the new thread is up.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { StorageUnavailableError } from '../storage-error.ts';
+import { threadModule } from './thread-module.ts';
 import { StoreDownError } from '../store-down.ts';
 import type { ClaimedDelivery } from '../types.ts';
 import { encodeBatch } from './batch-codec.ts';
@@ -39,7 +38,7 @@ const STABLE_MS = 60_000;
 const DOWN = 'SQLite writer thread is down; a new one is starting';
 
 export async function startWriterThread(path: string, events: WriterThreadEvents = {}): Promise<WriterThread> {
-  const module = await writerModule();
+  const module = await threadModule('writer-worker');
   let current: RunningWriter | null = await spawnWriter(module, path, onDeath, (...commit) => events.committed?.(...commit));
   let startedAt = Date.now();
   let deathsInARow = 0;
@@ -115,27 +114,4 @@ export async function startWriterThread(path: string, events: WriterThreadEvents
 function asBufferPayload(claimed: ClaimedDelivery): ClaimedDelivery {
   const { payload } = claimed;
   return { ...claimed, payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength) };
-}
-
-/**
- * The writer thread's module. Compiled (dist/, as `filab` runs): writer-worker.js beside this file. From the
- * TypeScript sources (tests, embedding through a loader): worker threads do not inherit the parent's loader, so the
- * thread's code is bundled into one plain-JavaScript data: URL by esbuild, a dev dependency, in ~25 ms; registering a
- * loader in the thread would start another loader thread (~25 MB resident) to compile a few files once.
- */
-async function writerModule(): Promise<URL> {
-  if (!import.meta.url.endsWith('.ts')) return new URL('./writer-worker.js', import.meta.url);
-  const { build } = await import('esbuild');
-  const sqlite = pathToFileURL(createRequire(import.meta.url).resolve('better-sqlite3')).href;
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL('./writer-worker.ts', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    write: false,
-    logLevel: 'silent',
-    plugins: [{ name: 'absolute-better-sqlite3', setup: (b) => void b.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: sqlite, external: true })) }],
-  });
-  return new URL(`data:text/javascript,${encodeURIComponent(result.outputFiles[0]!.text)}`);
 }
