@@ -50,3 +50,11 @@ export function prefixRange(prefix: string): { from: string; to: string | null }
   }
   return { from: prefix, to: null };
 }
+
+/** Where a listing resumes: null for the first page; a cursor that does not decode throws InvalidCursorError (a 400). */
+export function cursorPosition(cursor: string | null | undefined): CursorPosition | null {
+  if (!cursor) return null;
+  const position = decodeCursor(cursor);
+  if (!position) throw new InvalidCursorError();
+  return position;
+}

@@ -1,7 +1,7 @@
 /** Event storage on PostgreSQL: group-committed inserts with their deliveries, listing, detail. */
 import { HASH_VERSION } from '../../audit/chain.ts';
 import { toStorable } from '../storable.ts';
-import { decodeCursor, InvalidCursorError, prefixRange, toPage } from '../cursor.ts';
+import { cursorPosition, prefixRange, toPage } from '../cursor.ts';
 import type { EventDetail, EventQuery, EventSummary, InsertOutcome, NewEvent, Page } from '../types.ts';
 import { DUE_CHANNEL, type Db, type Query } from './pool.ts';
 import { makeWhere, toAttempt, toDelivery, toSummary } from '../rows.ts';
@@ -122,9 +122,8 @@ async function insertBatch(q: Query, events: NewEvent[]): Promise<InsertOutcome[
 export function eventListStatement(query: EventQuery): { sql: string; params: unknown[] } {
   const where = makeWhere();
   where.add('pruned_at IS NULL'); // tombstones are not events; also what makes the listing indexes usable
-  if (query.cursor) {
-    const position = decodeCursor(query.cursor);
-    if (!position) throw new InvalidCursorError();
+  const position = cursorPosition(query.cursor);
+  if (position) {
     // A row value: one index range after the leading filter.
     where.add(`(received_at, seq) < (${where.param(position.receivedAt)}, ${where.param(position.seq)})`);
   }

@@ -1,5 +1,5 @@
 /** Read-side of deliveries on PostgreSQL (dead-letter list, per-destination counts, activity, stats) and destination states. */
-import { decodeCursor, InvalidCursorError, toPage } from '../cursor.ts';
+import { cursorPosition, toPage } from '../cursor.ts';
 import type {
   ActivityBucket,
   DeliveryListItem,
@@ -20,9 +20,8 @@ const DELIVERY_STATUSES: DeliveryStatus[] = ['pending', 'failed', 'delivered', '
 /** The dead-letter listing, newest first, keyset cursor on (createdAt, seq). */
 export function deliveryListStatement(query: DeliveryQuery): { sql: string; params: unknown[] } {
   const where = makeWhere();
-  if (query.cursor) {
-    const position = decodeCursor(query.cursor);
-    if (!position) throw new InvalidCursorError();
+  const position = cursorPosition(query.cursor);
+  if (position) {
     where.add(`(d.created_at, d.seq) < (${where.param(position.receivedAt)}, ${where.param(position.seq)})`);
   }
   if (query.status !== undefined) where.add(`d.status = ${where.param(query.status)}`);

@@ -1,6 +1,6 @@
 /** Read-side of deliveries on SQLite (dead-letter list, per-destination counts, activity, stats) and destination states. */
 import { addTerm } from '../sql-terms.ts';
-import { decodeCursor, InvalidCursorError, toPage } from '../cursor.ts';
+import { cursorPosition, toPage } from '../cursor.ts';
 import type {
   ActivityBucket,
   DeliveryListItem,
@@ -34,9 +34,8 @@ function deliveryListIndex(query: DeliveryQuery): string {
 export function deliveryListStatement(query: DeliveryQuery, fromSource = false): Statement {
   const where: string[] = [];
   const params: Statement['params'] = { limit: query.limit + 1 };
-  if (query.cursor) {
-    const position = decodeCursor(query.cursor);
-    if (!position) throw new InvalidCursorError();
+  const position = cursorPosition(query.cursor);
+  if (position) {
     where.push('(d.created_at, d.seq) < (@cAt, @cSeq)');
     Object.assign(params, { cAt: position.receivedAt, cSeq: position.seq });
   }

@@ -5,7 +5,7 @@
  * candidate indexes (at most PROBE_LIMIT index entries each, no rows read) pick the one that leads.
  */
 import { addTerm } from '../sql-terms.ts';
-import { decodeCursor, InvalidCursorError, prefixRange, toPage } from '../cursor.ts';
+import { cursorPosition, prefixRange, toPage } from '../cursor.ts';
 import { toAttempt, toDelivery, toSummary } from '../rows.ts';
 import type { EventDetail, EventQuery, EventStatus, EventSummary, Page } from '../types.ts';
 import { makeStatementCache, type SqliteDb } from './open.ts';
@@ -73,9 +73,8 @@ export function eventListProbe(query: EventQuery, access: Exclude<EventListAcces
 export function eventListStatement(query: EventQuery, access: EventListAccess): Statement {
   const where = [LIVE];
   const params: Statement['params'] = { limit: query.limit + 1 };
-  if (query.cursor) {
-    const position = decodeCursor(query.cursor);
-    if (!position) throw new InvalidCursorError();
+  const position = cursorPosition(query.cursor);
+  if (position) {
     // A row value: the index serves it as one range after the leading filter.
     where.push('(received_at, seq) < (@cRecv, @cSeq)');
     Object.assign(params, { cRecv: position.receivedAt, cSeq: position.seq });
