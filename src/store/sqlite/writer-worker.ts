@@ -21,16 +21,24 @@ parentPort!.on('message', (message: Message | 'close') => {
   if (message === 'close') {
     // Commit what is still queued (its answers go out first), then stop.
     void Promise.allSettled(pending).then(() => {
-      db.close();
+      // A close that fails still reports closed: the main thread terminates the thread either way.
+      try {
+        db.close();
+      } catch {
+        // nothing more to do with this connection
+      }
       parentPort!.postMessage({ closed: true });
     });
     return;
   }
   const request = 'batch' in message ? { op: 'insertEvents' as const, args: [decodeBatch(message.batch)] as [ReturnType<typeof decodeBatch>] } : message;
-  const answered = submit(request).then(
-    (result) => parentPort!.postMessage({ id: message.id, result: result ?? null }),
-    (err: unknown) => parentPort!.postMessage({ id: message.id, error: toWriteFailure(err) }),
-  );
+  const answered = submit(request)
+    .then(
+      (result) => parentPort!.postMessage({ id: message.id, result: result ?? null }),
+      (err: unknown) => parentPort!.postMessage({ id: message.id, error: toWriteFailure(err) }),
+    )
+    // A result that cannot be posted (not cloneable) must still answer its caller, or it would wait forever.
+    .catch((err: unknown) => parentPort!.postMessage({ id: message.id, error: toWriteFailure(err) }));
   pending.add(answered);
   void answered.finally(() => pending.delete(answered));
 });
