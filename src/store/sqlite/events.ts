@@ -19,6 +19,12 @@ export function makeSqliteEvents(db: SqliteDb) {
      WHERE source = ? AND (event_key = ? OR content_digest = ?) ORDER BY same_digest DESC LIMIT 1`,
   );
   const appendToChains = makeChainAppender(db);
+  // Counted per batch here rather than by a trigger per row (migration 007): every new event is live and
+  // 'received', every new delivery 'pending'.
+  const countEvents = db.prepare("INSERT INTO event_counts (status, n) VALUES ('received', ?) ON CONFLICT (status) DO UPDATE SET n = n + excluded.n");
+  const countDeliveries = db.prepare(
+    "INSERT INTO delivery_counts (destination, status, n) VALUES (?, 'pending', ?) ON CONFLICT (destination, status) DO UPDATE SET n = n + excluded.n",
+  );
   const insertDelivery = db.prepare(
     `INSERT INTO deliveries (id, event_id, destination, status, next_attempt_at, ordering_key, created_at, updated_at)
      VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`,
@@ -30,6 +36,7 @@ export function makeSqliteEvents(db: SqliteDb) {
   // (no second transaction, no re-reading or re-hashing of payloads, no stall while a backlog is sealed).
   const insertBatch = db.transaction((events: StorableEvent[]): InsertOutcome[] => {
     const sealed: ChainItem[] = [];
+    const newDeliveries = new Map<string, number>();
     const outcomes = events.map((event): InsertOutcome => {
       // Positional parameters: binding eleven named ones from a spread object cost more than the insert's B-trees.
       const result = insertEvent.run(
@@ -52,9 +59,12 @@ export function makeSqliteEvents(db: SqliteDb) {
       sealed.push({ eventId: event.id, source: event.source, contentHash: event.contentHash });
       for (const d of event.deliveries) {
         insertDelivery.run(d.id, event.id, d.destination, event.receivedAt, d.orderingKey, event.receivedAt, event.receivedAt);
+        newDeliveries.set(d.destination, (newDeliveries.get(d.destination) ?? 0) + 1);
       }
       return { inserted: true, id: event.id };
     });
+    if (sealed.length > 0) countEvents.run(sealed.length);
+    for (const [destination, n] of newDeliveries) countDeliveries.run(destination, n);
     appendToChains(sealed, events[0]?.receivedAt ?? 0);
     return outcomes;
   });
