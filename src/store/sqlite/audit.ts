@@ -65,7 +65,7 @@ export function makeSqliteAudit(db: SqliteDb): Pick<Store, 'auditSources' | 'lis
   };
 }
 
-/** Sealing, retention and tombstone expiry, as synchronous writes (see writes.ts). */
+/** Sealing, retention and tombstone expiry, as synchronous writes run inside the writer's transaction (writes.ts). */
 export function makeSqliteAuditWrites(db: SqliteDb) {
   const unsealed = db.prepare<[number], UnsealedRow & { pending_seq: number }>(
     `SELECT p.seq AS pending_seq, e.id, e.source, e.event_key, e.event_type, e.provider_created_at, e.received_at, e.secret_label,
@@ -75,7 +75,7 @@ export function makeSqliteAuditWrites(db: SqliteDb) {
   const unpend = db.prepare('DELETE FROM audit_pending WHERE seq = ?');
   const appendToChains = makeChainAppender(db);
   // Events inserted since 0.1 are sealed by their insert transaction; this drains what older versions queued.
-  const seal = db.transaction((limit: number, now: number) => {
+  const seal = (limit: number, now: number) => {
     const rows = unsealed.all(limit);
     const items = rows.map((row) => ({
       eventId: row.id,
@@ -85,7 +85,7 @@ export function makeSqliteAuditWrites(db: SqliteDb) {
     appendToChains(items, now);
     for (const row of rows) unpend.run(row.pending_seq);
     return rows.length;
-  });
+  };
 
   const prunable = db.prepare<{ before: number; source: string | null; limit: number }, { id: string; source: string }>(
     `SELECT id, source FROM events WHERE status = 'delivered' AND pruned_at IS NULL AND received_at < @before
@@ -97,7 +97,7 @@ export function makeSqliteAuditWrites(db: SqliteDb) {
   const dropDeliveries = db.prepare('DELETE FROM deliveries WHERE event_id = ?');
   const markPruned = db.prepare('INSERT INTO audit_pruned (event_id, source, position) VALUES (?, ?, ?)');
   // The tombstones, their deliveries' deletion and the checkpoints naming them commit together or not at all.
-  const prune = db.transaction((before: number, source: string | null, now: number, limit: number) => {
+  const prune = (before: number, source: string | null, now: number, limit: number) => {
     const rows = prunable.all({ before, source, limit });
     for (const row of rows) {
       tombstone.run(now, row.id);
@@ -112,14 +112,14 @@ export function makeSqliteAuditWrites(db: SqliteDb) {
       for (const id of c.ids) markPruned.run(id, c.source, positions[i]);
     });
     return rows.length;
-  });
+  };
   const expire = db.prepare(
     'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE pruned_at IS NOT NULL AND pruned_at < ? ORDER BY pruned_at LIMIT ?)',
   );
 
   return {
-    sealAudit: (limit: number, now: number): number => seal.immediate(limit, now),
-    pruneDelivered: ({ before, source, now, limit }: PruneOptions): number => prune.immediate(before, source ?? null, now, limit),
+    sealAudit: (limit: number, now: number): number => seal(limit, now),
+    pruneDelivered: ({ before, source, now, limit }: PruneOptions): number => prune(before, source ?? null, now, limit),
     expireTombstones: (before: number, limit: number): number => expire.run(before, limit).changes,
   };
 }

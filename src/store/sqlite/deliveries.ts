@@ -42,7 +42,7 @@ export function makeSqliteDeliveryWrites(db: SqliteDb) {
   const lease = db.prepare('UPDATE deliveries SET lease_owner = ?, lease_expires_at = ? WHERE id = ?');
 
   // Destinations are filled in the order given (the worker rotates it: delivery-rules.ts).
-  const claim = db.transaction((options: ClaimOptions): ClaimedDelivery[] => {
+  const claim = (options: ClaimOptions): ClaimedDelivery[] => {
     const claimed: ClaimedDelivery[] = [];
     for (const destination of options.destinations) {
       const room = Math.min(options.limit - claimed.length, destination.maxInFlight - inFlight.get(options.now, destination.name)!.n);
@@ -55,7 +55,7 @@ export function makeSqliteDeliveryWrites(db: SqliteDb) {
       if (claimed.length >= options.limit) break;
     }
     return claimed;
-  });
+  };
 
   const holder = db.prepare<[string, string], { event_id: string; destination: string; attempt_count: number; manual: number }>(
     'SELECT event_id, destination, attempt_count, manual FROM deliveries WHERE id = ? AND lease_owner = ?',
@@ -95,7 +95,7 @@ export function makeSqliteDeliveryWrites(db: SqliteDb) {
   );
   const recomputeEvent = db.prepare(RECOMPUTE_EVENT_STATUS);
 
-  const complete = db.transaction((result: AttemptResult): boolean => {
+  const complete = (result: AttemptResult): boolean => {
     const row = holder.get(result.deliveryId, result.workerId);
     if (!row) return false;
     const now = result.startedAt + result.durationMs;
@@ -108,7 +108,7 @@ export function makeSqliteDeliveryWrites(db: SqliteDb) {
     else recordFailure.run(row.destination, now);
     recomputeEvent.run({ eventId: row.event_id });
     return true;
-  });
+  };
 
   const release = db.prepare('UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ?');
 
@@ -138,12 +138,11 @@ export function makeSqliteDeliveryWrites(db: SqliteDb) {
     for (const eventId of new Set(touched.map((t) => t.event_id))) recomputeEvent.run({ eventId });
     return touched.length;
   }
-  const requeueTx = db.transaction(requeue);
 
   return {
-    claimDeliveries: (options: ClaimOptions): ClaimedDelivery[] => claim.immediate(options),
-    completeAttempt: (result: AttemptResult): boolean => complete.immediate(result),
+    claimDeliveries: (options: ClaimOptions): ClaimedDelivery[] => claim(options),
+    completeAttempt: (result: AttemptResult): boolean => complete(result),
     releaseLeases: (workerId: string): number => release.run(workerId).changes,
-    requeueDeliveries: (filter: RequeueFilter): number => requeueTx.immediate(filter),
+    requeueDeliveries: (filter: RequeueFilter): number => requeue(filter),
   };
 }

@@ -1,6 +1,6 @@
 /** Event storage on SQLite: group-committed inserts with their deliveries, listing, detail. */
-import type { EventQuery, InsertOutcome, NewEvent } from '../types.ts';
-import { toStorable, type StorableEvent } from '../storable.ts';
+import type { EventQuery, InsertOutcome } from '../types.ts';
+import type { StorableEvent } from '../storable.ts';
 import { guarded } from './errors.ts';
 import { makeChainAppender, type ChainItem } from './audit.ts';
 import type { SqliteDb } from './open.ts';
@@ -34,7 +34,7 @@ export function makeSqliteEvents(db: SqliteDb) {
   // transaction: no check-then-write, and copies of an event within the same batch see the first copy's row. New events are sealed into their source's audit chain in
   // the same transaction: one writer holds the lock anyway, and it costs less than queueing them for later
   // (no second transaction, no re-reading or re-hashing of payloads, no stall while a backlog is sealed).
-  const insertBatch = db.transaction((events: StorableEvent[]): InsertOutcome[] => {
+  const insertBatch = (events: StorableEvent[]): InsertOutcome[] => {
     const sealed: ChainItem[] = [];
     const newDeliveries = new Map<string, number>();
     const outcomes = events.map((event): InsertOutcome => {
@@ -67,14 +67,13 @@ export function makeSqliteEvents(db: SqliteDb) {
     for (const [destination, n] of newDeliveries) countDeliveries.run(destination, n);
     appendToChains(sealed, events[0]?.receivedAt ?? 0);
     return outcomes;
-  });
+  };
 
   const reads = makeSqliteEventReads(db);
 
   return {
-    insertEvents: (events: NewEvent[]) => guarded(() => insertBatch.immediate(events.map(toStorable))),
-    /** For the writer thread, which translates failures itself: throws what SQLite throws. */
-    insertEventsSync: (events: StorableEvent[]) => insertBatch.immediate(events),
+    /** Inside the writer's transaction (writes.ts), which translates failures itself: throws what SQLite throws. */
+    insertEventsSync: (events: StorableEvent[]) => insertBatch(events),
     listEvents: (query: EventQuery) => guarded(() => reads.listEvents(query)),
     getEvent: (id: string) => guarded(() => reads.getEvent(id)),
   };

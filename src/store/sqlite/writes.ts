@@ -39,14 +39,34 @@ const GROUP_MAX_EVENTS = 1024;
 
 /**
  * Every write request made while the previous transaction synced is run in ONE immediate transaction (one fsync):
- * inserts, claims, attempt records, requeues alike. Each runs in its own savepoint (a nested better-sqlite3
- * transaction), so one that throws (a bug, a constraint) undoes only itself and is rejected alone with what SQLite
- * threw; a failure that ends the transaction (I/O error, full disk) rejects the whole group, nothing committed.
+ * inserts, claims, attempt records, requeues alike. The write functions above are plain functions that assume that
+ * transaction around them.
+ *
+ * A request that throws (a bug, a constraint) must undo only itself and be rejected alone with what SQLite threw.
+ * Savepoints give that, but under a savepoint SQLite copies every page a request touches into a journal first,
+ * and for attempt records (small writes to the same few pages, many per group) that copying was the larger part
+ * of the work. So a group runs first with no savepoint at all; only when a request throws is that transaction rolled
+ * back and the group run again with each request in its own savepoint, where the one that throws is rejected alone.
+ * The requests are deterministic (ids, times and leases come in their arguments), so the second run writes what the
+ * first would have. A failure outside any request (a lock wait that timed out at BEGIN, an I/O error at COMMIT)
+ * rejects the whole group, nothing committed.
  */
 export function groupedWrites(db: SqliteDb, report: CommitReport = () => {}): { submit(request: WriteRequest): Promise<unknown>; names: WriteName[] } {
   const writes = makeSqliteWrites(db);
-  const runOne = db.transaction((request: WriteRequest) => (writes[request.op] as (...args: unknown[]) => unknown)(...request.args));
-  const runAll = db.transaction((requests: WriteRequest[]) =>
+  const call = (request: WriteRequest) => (writes[request.op] as (...args: unknown[]) => unknown)(...request.args);
+  let requestThrew = false;
+  const runPlain = db.transaction((requests: WriteRequest[]) =>
+    requests.map((request): Settled<unknown> => {
+      try {
+        return { ok: true, value: call(request) };
+      } catch (error) {
+        requestThrew = true;
+        throw error;
+      }
+    }),
+  );
+  const runOne = db.transaction(call);
+  const runEachInSavepoint = db.transaction((requests: WriteRequest[]) =>
     requests.map((request): Settled<unknown> => {
       try {
         return { ok: true, value: runOne(request) };
@@ -56,11 +76,20 @@ export function groupedWrites(db: SqliteDb, report: CommitReport = () => {}): { 
       }
     }),
   );
+  const runAll = (requests: WriteRequest[]): Settled<unknown>[] => {
+    requestThrew = false;
+    try {
+      return runPlain.immediate(requests);
+    } catch (error) {
+      if (!requestThrew) throw error;
+      return runEachInSavepoint.immediate(requests);
+    }
+  };
   const eventsIn = (request: WriteRequest) => (request.op === 'insertEvents' ? request.args[0].length : 0);
   const commits = makeGroupCommit(
     (requests: WriteRequest[]) => {
       const started = performance.now();
-      const settled = runAll.immediate(requests);
+      const settled = runAll(requests);
       // Failed ones are reported by the store, per call, whether or not they reached this connection (index.ts).
       const events = requests.reduce((n, r) => n + eventsIn(r), 0);
       if (events > 0) report(events, (performance.now() - started) / 1000, true);
