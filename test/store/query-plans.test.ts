@@ -67,16 +67,22 @@ describe('SQLite query plans', () => {
         const lines = plan(sql, params);
         expect(scansTable(lines, 'events'), `${label(query)} via ${access}: ${lines}`).toBe(false);
         expect(
-          lines.some((l) => /^(SEARCH|SCAN) events USING (COVERING )?INDEX events_live_by_/.test(l)),
+          lines.some((l) => /^(SEARCH|SCAN) events USING (COVERING )?INDEX (events_live_by_|sqlite_autoindex_events_2)/.test(l)),
           `${label(query)} via ${access}: ${lines}`,
         ).toBe(true);
         // Through the key index the matches are sorted, but only when a probe found fewer than PROBE_LIMIT.
-        if (access === 'key') expect(lines.join(' | ')).toMatch(/SEARCH events USING INDEX events_live_by_key \(event_key>\? AND event_key<\?\)/);
+        // Through the unique (source, event_key) index, one range per source: the named one, or each that has events.
+        if (access === 'key')
+          expect(lines.join(' | ')).toMatch(
+            query.source === undefined
+              ? /SEARCH events USING INDEX sqlite_autoindex_events_2 \(source=\? AND event_key>\? AND event_key<\?\).*USING INDEX sqlite_autoindex_event_sources_1 FOR IN-OPERATOR/
+              : /SEARCH events USING INDEX sqlite_autoindex_events_2 \(source=\? AND event_key>\? AND event_key<\?\)/,
+          );
         else expect(lines.join(' | '), `${label(query)} via ${access}`).not.toContain('TEMP B-TREE');
         if (access !== 'received') {
           const probe = eventListProbe(query, access);
           expect(plan(probe.sql, probe.params).join(' | ')).toMatch(
-            /SEARCH events USING COVERING INDEX events_live_by_\w+ \((source=\?|event_type=\?|source=\? AND event_type=\?|status=\?|event_key>\? AND event_key<\?)\)/,
+            /SEARCH events USING (COVERING INDEX events_live_by_\w+ \((source=\?|event_type=\?|source=\? AND event_type=\?|status=\?)\)|INDEX sqlite_autoindex_events_2 \(source=\? AND event_key>\? AND event_key<\?\))/,
           );
         }
         checked++;

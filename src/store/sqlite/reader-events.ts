@@ -19,7 +19,8 @@ const INDEX: Record<EventListAccess, string> = {
   sourceType: 'events_live_by_source_type',
   type: 'events_live_by_type',
   status: 'events_live_by_status',
-  key: 'events_live_by_key',
+  // The unique (source, event_key) index (the table's second UNIQUE constraint): one key range per source.
+  key: 'sqlite_autoindex_events_2',
 };
 
 /**
@@ -35,15 +36,21 @@ export interface Statement {
 
 const LIVE = 'pruned_at IS NULL'; // tombstones are not events; also what makes the listing indexes usable
 
-function keyTerms(prefix: string, params: Statement['params']): string[] {
+/**
+ * The key range; with no source filter also every source that has events (migration 008), so that through the
+ * (source, event_key) index the range is read once per source rather than by scanning all keys.
+ */
+function keyTerms(query: EventQuery, params: Statement['params']): string[] {
+  const prefix = query.keyPrefix!;
   const { from, to } = prefixRange(prefix);
+  const sources = query.source === undefined ? ['source IN (SELECT source FROM event_sources)'] : [];
   params.keyFrom = from;
   if (to !== null) {
     params.keyTo = to;
-    return ['event_key >= @keyFrom', 'event_key < @keyTo'];
+    return [...sources, 'event_key >= @keyFrom', 'event_key < @keyTo'];
   }
   params.keyPrefix = prefix;
-  return ['event_key >= @keyFrom', 'substr(event_key, 1, length(@keyPrefix)) = @keyPrefix'];
+  return [...sources, 'event_key >= @keyFrom', 'substr(event_key, 1, length(@keyPrefix)) = @keyPrefix'];
 }
 
 /** The indexes that could lead this listing (a probe decides between several). */
@@ -62,8 +69,8 @@ export function eventListCandidates(query: EventQuery): EventListAccess[] {
 export function eventListProbe(query: EventQuery, access: Exclude<EventListAccess, 'received'>): Statement {
   const params: Statement['params'] = { probe: PROBE_LIMIT };
   const term: string[] = [];
-  if (access === 'key') term.push(...keyTerms(query.keyPrefix!, params));
-  if (access === 'source' || access === 'sourceType') addTerm(term, params, 'source = @source', 'source', query.source);
+  if (access === 'key') term.push(...keyTerms(query, params));
+  if (access === 'source' || access === 'sourceType' || access === 'key') addTerm(term, params, 'source = @source', 'source', query.source);
   if (access === 'type' || access === 'sourceType') addTerm(term, params, 'event_type = @type', 'type', query.type);
   if (access === 'status') addTerm(term, params, 'status = @status', 'status', query.status);
   return { sql: `SELECT count(*) AS n FROM (SELECT 1 FROM events INDEXED BY ${INDEX[access]} WHERE ${[LIVE, ...term].join(' AND ')} LIMIT @probe)`, params };
@@ -84,7 +91,7 @@ export function eventListStatement(query: EventQuery, access: EventListAccess): 
   addTerm(where, params, 'status = @status', 'status', query.status);
   addTerm(where, params, 'received_at >= @since', 'since', query.since);
   addTerm(where, params, 'received_at <= @until', 'until', query.until);
-  if (query.keyPrefix !== undefined) where.push(...keyTerms(query.keyPrefix, params));
+  if (query.keyPrefix !== undefined) where.push(...keyTerms(query, params));
   return {
     sql: `SELECT seq, id, source, event_key, event_type, provider_created_at, received_at, status FROM events INDEXED BY ${INDEX[access]}
      WHERE ${where.join(' AND ')} ORDER BY received_at DESC, seq DESC LIMIT @limit`,
