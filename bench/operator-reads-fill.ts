@@ -176,8 +176,9 @@ export function fillSqlite(path: string, count: number, now: number, progress: (
     progress(done);
   }
   for (const index of indexes) db.exec(index.sql);
-  // Rows written around the store: count them as the writer would have (it counts per batch, migration 007).
+  // Rows written around the store: count and list their sources as the writer would have (migrations 007, 008).
   db.exec(`DELETE FROM event_counts; DELETE FROM delivery_counts;
+    INSERT OR IGNORE INTO event_sources (source) SELECT DISTINCT source FROM events;
     INSERT INTO event_counts (status, n) SELECT status, count(*) FROM events WHERE pruned_at IS NULL GROUP BY status;
     INSERT INTO delivery_counts (destination, status, n) SELECT destination, status, count(*) FROM deliveries GROUP BY destination, status;`);
   db.close();

@@ -11,6 +11,7 @@ import {
   type ChainItem,
 } from '../audit-rows.ts';
 import type { PruneOptions, Store } from '../types.ts';
+import { makeStatusCounts } from './counts.ts';
 import { guarded } from './errors.ts';
 import type { SqliteDb } from './open.ts';
 
@@ -92,6 +93,7 @@ export function makeSqliteAuditWrites(db: SqliteDb) {
      AND (@source IS NULL OR source = @source) AND EXISTS (SELECT 1 FROM audit_entries a WHERE a.event_id = events.id)
      ORDER BY seq LIMIT @limit`,
   );
+  const counts = makeStatusCounts(db);
   const tombstone = db.prepare("UPDATE events SET payload = X'', headers = '{}', pruned_at = ? WHERE id = ?");
   // Attempts go with their deliveries (ON DELETE CASCADE).
   const dropDeliveries = db.prepare('DELETE FROM deliveries WHERE event_id = ?');
@@ -103,6 +105,7 @@ export function makeSqliteAuditWrites(db: SqliteDb) {
       tombstone.run(now, row.id);
       dropDeliveries.run(row.id);
     }
+    counts.events('delivered', -rows.length); // tombstones are not events
     const chunks = checkpointChunks(rows);
     const positions = appendToChains(
       chunks.map((c) => ({ eventId: '', source: c.source, contentHash: checkpointContentHash(c.source, c.ids), kind: 'checkpoint' as const })),

@@ -9,15 +9,16 @@ import { addTerm } from '../sql-terms.ts';
 import { lastErrorOf, toClaimed } from '../delivery-rules.ts';
 import type { Row } from '../rows.ts';
 import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter } from '../types.ts';
+import { makeStatusCounts } from './counts.ts';
 import type { SqliteDb } from './open.ts';
 
 /** Event status from its deliveries: any dead > any failed > all delivered > received (also with none). */
-const RECOMPUTE_EVENT_STATUS = `UPDATE events SET status = (
+const EVENT_STATUS_NOW = `SELECT e.status AS was, e.pruned_at IS NULL AS live, (
   SELECT CASE WHEN sum(status = 'dead') > 0 THEN 'dead'
               WHEN sum(status = 'failed') > 0 THEN 'failed'
               WHEN count(*) > 0 AND sum(status = 'delivered') = count(*) THEN 'delivered'
               ELSE 'received' END
-  FROM deliveries WHERE event_id = @eventId) WHERE id = @eventId`;
+  FROM deliveries WHERE event_id = e.id) AS now FROM events e WHERE e.id = ?`;
 
 /**
  * Due deliveries of one destination, oldest due first. A delivery with an ordering key waits while an earlier one
@@ -57,9 +58,10 @@ export function makeSqliteDeliveryWrites(db: SqliteDb) {
     return claimed;
   };
 
-  const holder = db.prepare<[string, string], { event_id: string; destination: string; attempt_count: number; manual: number }>(
-    'SELECT event_id, destination, attempt_count, manual FROM deliveries WHERE id = ? AND lease_owner = ?',
-  );
+  const holder = db.prepare<
+    [string, string],
+    { event_id: string; destination: string; attempt_count: number; manual: number; status: string; replay_prev_status: string | null }
+  >('SELECT event_id, destination, attempt_count, manual, status, replay_prev_status FROM deliveries WHERE id = ? AND lease_owner = ?');
   const insertAttempt = db.prepare(
     `INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_snippet, manual)
      VALUES (@id, @deliveryId, @attemptNumber, @startedAt, @durationMs, @statusCode, @error, @responseSnippet, @manual)`,
@@ -93,7 +95,18 @@ export function makeSqliteDeliveryWrites(db: SqliteDb) {
     `INSERT INTO destination_states (name, last_failure_at, failure_streak) VALUES (?, ?, 1)
      ON CONFLICT (name) DO UPDATE SET last_failure_at = excluded.last_failure_at, failure_streak = failure_streak + 1`,
   );
-  const recomputeEvent = db.prepare(RECOMPUTE_EVENT_STATUS);
+  const counts = makeStatusCounts(db);
+  const eventStatusNow = db.prepare<[string], { was: string; live: number; now: string }>(EVENT_STATUS_NOW);
+  const setEventStatus = db.prepare('UPDATE events SET status = ? WHERE id = ?');
+  // The event row (payload and all) is rewritten only when its status really changes.
+  const recomputeEvent = (eventId: string): void => {
+    const status = eventStatusNow.get(eventId);
+    if (!status || status.was === status.now) return;
+    setEventStatus.run(status.now, eventId);
+    if (status.live === 1) counts.eventMoved(status.was, status.now);
+  };
+  const statusAfter = (kind: AttemptResult['outcome']['kind'], replayPrevStatus: string | null): string =>
+    kind === 'delivered' ? 'delivered' : kind === 'retry' ? 'failed' : kind === 'dead' ? 'dead' : (replayPrevStatus ?? 'dead');
 
   const complete = (result: AttemptResult): boolean => {
     const row = holder.get(result.deliveryId, result.workerId);
@@ -104,9 +117,10 @@ export function makeSqliteDeliveryWrites(db: SqliteDb) {
     const params = { id: result.deliveryId, now, error, next: result.outcome.kind === 'retry' ? result.outcome.nextAttemptAt : null };
     const statement = finish[result.outcome.kind];
     statement.run(result.outcome.kind === 'delivered' ? { id: params.id, now } : result.outcome.kind === 'retry' ? params : { id: params.id, now, error });
+    counts.deliveriesMoved(row.destination, row.status, statusAfter(result.outcome.kind, row.replay_prev_status));
     if (result.outcome.kind === 'delivered') recordSuccess.run(row.destination, now);
     else recordFailure.run(row.destination, now);
-    recomputeEvent.run({ eventId: row.event_id });
+    recomputeEvent(row.event_id);
     return true;
   };
 
@@ -127,15 +141,22 @@ export function makeSqliteDeliveryWrites(db: SqliteDb) {
          replay_prev_next_attempt_at = CASE WHEN manual = 1 THEN replay_prev_next_attempt_at ELSE next_attempt_at END,
          manual = 1`
       : 'manual = 0, schedule_step = 0, replay_prev_status = NULL, replay_prev_next_attempt_at = NULL';
+    const chosen = `SELECT d.id, d.destination, d.status FROM deliveries d JOIN events e ON e.id = d.event_id
+                    WHERE ${where.join(' AND ')} ORDER BY d.seq LIMIT @limit`;
+    // Counted before the update, from the same rows (same transaction, same order): they all become pending.
+    const moving = db
+      .prepare<Record<string, string | number>, { destination: string; status: string; n: number }>(
+        `SELECT destination, status, count(*) AS n FROM (${chosen}) GROUP BY destination, status`,
+      )
+      .all(params);
     const touched = db
       .prepare<Record<string, string | number>, { event_id: string }>(
         `UPDATE deliveries SET ${set}, status = 'pending', next_attempt_at = @now, updated_at = @now
-         WHERE id IN (SELECT d.id FROM deliveries d JOIN events e ON e.id = d.event_id
-                      WHERE ${where.join(' AND ')} ORDER BY d.seq LIMIT @limit)
-         RETURNING event_id`,
+         WHERE id IN (SELECT id FROM (${chosen})) RETURNING event_id`,
       )
       .all(params);
-    for (const eventId of new Set(touched.map((t) => t.event_id))) recomputeEvent.run({ eventId });
+    for (const m of moving) counts.deliveriesMoved(m.destination, m.status, 'pending', m.n);
+    for (const eventId of new Set(touched.map((t) => t.event_id))) recomputeEvent(eventId);
     return touched.length;
   }
 

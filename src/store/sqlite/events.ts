@@ -3,6 +3,7 @@ import type { EventQuery, InsertOutcome } from '../types.ts';
 import type { StorableEvent } from '../storable.ts';
 import { guarded } from './errors.ts';
 import { makeChainAppender, type ChainItem } from './audit.ts';
+import { makeStatusCounts } from './counts.ts';
 import type { SqliteDb } from './open.ts';
 import { makeSqliteEventReads } from './reader-events.ts';
 
@@ -19,12 +20,9 @@ export function makeSqliteEvents(db: SqliteDb) {
      WHERE source = ? AND (event_key = ? OR content_digest = ?) ORDER BY same_digest DESC LIMIT 1`,
   );
   const appendToChains = makeChainAppender(db);
-  // Counted per batch here rather than by a trigger per row (migration 007): every new event is live and
-  // 'received', every new delivery 'pending'.
-  const countEvents = db.prepare("INSERT INTO event_counts (status, n) VALUES ('received', ?) ON CONFLICT (status) DO UPDATE SET n = n + excluded.n");
-  const countDeliveries = db.prepare(
-    "INSERT INTO delivery_counts (destination, status, n) VALUES (?, 'pending', ?) ON CONFLICT (destination, status) DO UPDATE SET n = n + excluded.n",
-  );
+  // Counted once per batch (counts.ts): every new event is live and 'received', every new delivery 'pending'.
+  const counts = makeStatusCounts(db);
+  const listSource = db.prepare('INSERT OR IGNORE INTO event_sources (source) VALUES (?)');
   const insertDelivery = db.prepare(
     `INSERT INTO deliveries (id, event_id, destination, status, next_attempt_at, ordering_key, created_at, updated_at)
      VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`,
@@ -63,8 +61,9 @@ export function makeSqliteEvents(db: SqliteDb) {
       }
       return { inserted: true, id: event.id };
     });
-    if (sealed.length > 0) countEvents.run(sealed.length);
-    for (const [destination, n] of newDeliveries) countDeliveries.run(destination, n);
+    counts.events('received', sealed.length);
+    for (const source of new Set(sealed.map((e) => e.source))) listSource.run(source);
+    for (const [destination, n] of newDeliveries) counts.deliveries(destination, 'pending', n);
     appendToChains(sealed, events[0]?.receivedAt ?? 0);
     return outcomes;
   };
