@@ -105,6 +105,10 @@ export function fallbackContentDigest(key: string, type: string, payloadSha256: 
 
 function storedHeaders(headers: SignedRequest['headers']): Record<string, string> {
   const kept: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !UNSTORED_HEADERS.has(name)) kept[name] = value;
+  // for-in rather than Object.entries: no array of pairs per request (the headers object has no inherited keys).
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined && !UNSTORED_HEADERS.has(name)) kept[name] = value;
+  }
   return kept;
 }
