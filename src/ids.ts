@@ -8,6 +8,10 @@ import { randomFillSync } from 'node:crypto';
  */
 const pool = Buffer.alloc(4096);
 let offset = pool.length;
+// The milliseconds part of the last id: ids come in bursts within one millisecond, and a number in base 36
+// costs more to write than the rest of the id.
+let lastMs = Number.NaN;
+let lastTime = '';
 
 export function newId(prefix: string, nowMs: number = Date.now()): string {
   if (offset + 8 > pool.length) {
@@ -16,5 +20,9 @@ export function newId(prefix: string, nowMs: number = Date.now()): string {
   }
   const random = pool.toString('hex', offset, offset + 8);
   offset += 8;
-  return `${prefix}_${nowMs.toString(36).padStart(11, '0')}${random}`;
+  if (nowMs !== lastMs) {
+    lastMs = nowMs;
+    lastTime = nowMs.toString(36).padStart(11, '0');
+  }
+  return `${prefix}_${lastTime}${random}`;
 }

@@ -7,6 +7,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Clock } from './clock.ts';
+import { talliedCounter, talliedHistogram } from './metric-tally.ts';
 import type { AttemptOutcome, DestinationCounts, Store } from './store/types.ts';
 
 export function makeMetrics() {
@@ -14,7 +15,8 @@ export function makeMetrics() {
   collectDefaultMetrics({ register: registry, prefix: 'filab_' });
   return {
     registry,
-    ingestRequests: new Counter({
+    // Those recorded on every ingest request or commit are tallied (metric-tally.ts); the others are rarer.
+    ingestRequests: talliedCounter({
       name: 'filab_ingest_requests_total',
       help: 'Ingest requests by source and outcome (accepted, replay, or the rejection code).',
       labelNames: ['source', 'outcome'] as const,
@@ -26,32 +28,32 @@ export function makeMetrics() {
       labelNames: ['source'] as const,
       registers: [registry],
     }),
-    secretMatches: new Counter({
+    secretMatches: talliedCounter({
       name: 'filab_secret_verifications_total',
       help: 'Successful verifications by source and secret label, to see when an old secret is unused.',
       labelNames: ['source', 'secret'] as const,
       registers: [registry],
     }),
-    ingestLatency: new Histogram({
+    ingestLatency: talliedHistogram({
       name: 'filab_ingest_duration_seconds',
       help: 'Time from the request reaching the server (its head parsed) to the last byte of the answer, by source.',
       labelNames: ['source'] as const,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
-    commitBatchSize: new Histogram({
+    commitBatchSize: talliedHistogram({
       name: 'filab_commit_batch_size',
       help: 'Events per group commit: per transaction as the database ran it (a SQLite writer merges concurrent batches).',
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
       registers: [registry],
     }),
-    commitDuration: new Histogram({
+    commitDuration: talliedHistogram({
       name: 'filab_commit_duration_seconds',
       help: 'One transaction holding event inserts, from its start until it committed (mostly the disk sync); failed commits included.',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
-    timestampSkew: new Histogram({
+    timestampSkew: talliedHistogram({
       name: 'filab_provider_timestamp_skew_seconds',
       help: 'Our clock minus the provider-signed timestamp, by source.',
       labelNames: ['source'] as const,

@@ -50,7 +50,7 @@ export interface AuditContent extends EventColumns {
  */
 export function eventContentHash(event: EventColumns, payloadSha256Hex: string): string {
   const text =
-    field('filab.audit.event.v2') +
+    EVENT_V2_TAG +
     field(event.source) +
     field(event.eventKey) +
     field(event.eventType) +
@@ -90,6 +90,8 @@ export function legacyContentHash(
 function field(value: string): string {
   return `${Buffer.byteLength(value, 'utf8')}:${value}`;
 }
+
+const EVENT_V2_TAG = field('filab.audit.event.v2');
 
 function optional(value: string | null): string {
   return value === null ? '-' : field(value);

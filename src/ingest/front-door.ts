@@ -43,7 +43,7 @@ export function makeIngestFrontDoor(options: FrontDoorOptions): IngestFrontDoor 
   return (req, res, expectsContinue) => {
     const source = sources.get(routePath(req.url ?? ''));
     if (source === undefined) return false;
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const client = options.clientAddress(req);
     const exchange = new IngestExchange(options, req, res, source, options.nextRequestId(), started, client);
     if (options.isClosing()) exchange.refuse(new ApiError('shutting_down'), undefined, true);

@@ -99,12 +99,21 @@ function reject(log: Log, source: SourceConfig, code: ErrorCode, detail?: string
  * the key dedupe keeps apart (and adds no replay protection of its own).
  */
 export function fallbackContentDigest(key: string, type: string, payloadSha256: string): string {
-  const field = (v: string) => `${Buffer.byteLength(v, 'utf8')}:${v}`;
-  return hashHex('sha256', field('filab.fallback.v1') + field(key) + field(type) + field(payloadSha256));
+  return hashHex('sha256', FALLBACK_TAG + field(key) + field(type) + field(payloadSha256));
 }
+
+function field(v: string): string {
+  return `${Buffer.byteLength(v, 'utf8')}:${v}`;
+}
+
+const FALLBACK_TAG = field('filab.fallback.v1');
 
 function storedHeaders(headers: SignedRequest['headers']): Record<string, string> {
   const kept: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !UNSTORED_HEADERS.has(name)) kept[name] = value;
+  // for-in rather than Object.entries: no array of pairs per request (the headers object has no inherited keys).
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined && !UNSTORED_HEADERS.has(name)) kept[name] = value;
+  }
   return kept;
 }
