@@ -54,6 +54,8 @@ export function makeWorker(deps: WorkerDeps): Worker {
   const leaseMs = Math.max(tuning.leaseMs, ...deliverable.map((d) => d.timeoutMs + 1_000));
 
   const running = new Map<string, Promise<void>>();
+  /** This worker's attempts in flight per destination: its own leases, a floor under the destination's count. */
+  const runningTo = new Map<string, number>();
   const abort = new AbortController();
   let started = false;
   let stopping = false;
@@ -65,18 +67,24 @@ export function makeWorker(deps: WorkerDeps): Worker {
 
   async function claimOnce(): Promise<number> {
     const room = tuning.concurrency - running.size;
-    if (stopping || room <= 0 || claimTargets.length === 0) return 0;
+    // A destination whose max_in_flight this worker's own attempts fill has no room whatever other workers hold:
+    // asking the store would only cost a transaction (wake-ups come with every ingest commit).
+    const targets = claimTargets.filter((d) => (runningTo.get(d.name) ?? 0) < d.maxInFlight);
+    if (stopping || room <= 0 || targets.length === 0) return 0;
     let claimed: ClaimedDelivery[];
     try {
       // The store fills destinations in this order: start at the next one each time, so none takes every slot.
-      claimed = await store.claimDeliveries({ now: clock.now(), workerId: id, leaseMs, limit: room, destinations: rotated(claimTargets, claimTurn++) });
+      claimed = await store.claimDeliveries({ now: clock.now(), workerId: id, leaseMs, limit: room, destinations: rotated(targets, claimTurn++) });
     } catch (err) {
       log.error({ err, workerId: id }, 'claiming deliveries failed; will retry at the next poll');
       return 0;
     }
     for (const delivery of claimed) {
+      const to = delivery.destination;
+      runningTo.set(to, (runningTo.get(to) ?? 0) + 1);
       const attempt = deliver(delivery).finally(() => {
         running.delete(delivery.id);
+        runningTo.set(to, runningTo.get(to)! - 1);
         pump();
       });
       running.set(delivery.id, attempt);
