@@ -53,7 +53,7 @@ try {
     if (process.env.PG_EXPLAIN_MS) {
       await admin.query(`ALTER DATABASE ${dbName} SET session_preload_libraries = 'auto_explain'`);
       await admin.query(`ALTER DATABASE ${dbName} SET auto_explain.log_min_duration = ${Number(process.env.PG_EXPLAIN_MS)}`);
-      await admin.query(`ALTER DATABASE ${dbName} SET auto_explain.log_analyze = on`);
+      await admin.query(`ALTER DATABASE ${dbName} SET auto_explain.log_analyze = off`);
     }
     const receiver = await startChild(['--import', 'tsx', 'bench/receiver-server.ts'], {}, '/count');
     const config = join(dir, 'trips.yaml');
@@ -131,6 +131,12 @@ try {
     }
     const byLabel = new Map<string, number>();
     for (const p of pgProcs.values()) byLabel.set(p.label, (byLabel.get(p.label) ?? 0) + p.last - p.first);
+    lines.push(
+      `PostgreSQL processes of this database: ${[...pgProcs]
+        .filter(([, p]) => p.label === 'filab')
+        .map(([pid]) => pid)
+        .join(',')}`,
+    );
     lines.push('PostgreSQL CPU per process kind, us per delivered event (background processes are shared with other users):');
     for (const [label, ms] of [...byLabel].sort((a, b) => b[1] - a[1])) {
       if (ms > 0) lines.push(`  ${label.padEnd(24)} ${((ms * 1000) / delivered).toFixed(0).padStart(6)}`);

@@ -1,17 +1,13 @@
 /**
  * Claiming due deliveries on PostgreSQL. Claimers of one destination serialise on an advisory lock held to the end
- * of their transaction (taken in name order, so claimers never deadlock), so the count of live leases they read
- * cannot be raced past max_in_flight by another process; FOR UPDATE SKIP LOCKED keeps them off rows another
- * transaction (a completing attempt, a requeue) is changing. After the locks, one statement per destination reads
- * its room, picks the due rows and leases them.
+ * of their transaction (taken by bookkeeping-locks.ts, in name order), so the count of live leases they read cannot
+ * be raced past max_in_flight by another process; FOR UPDATE SKIP LOCKED keeps them off rows another transaction
+ * (a completing attempt, a requeue) is changing. After the locks, one statement per destination reads its room,
+ * picks the due rows and leases them.
  */
 import { toClaimed } from '../delivery-rules.ts';
 import type { ClaimedDelivery, ClaimOptions } from '../types.ts';
 import type { Query } from './pool.ts';
-
-/** Every destination's claim lock, in name order (the caller sorts), in one statement. */
-const LOCK_DESTINATIONS = `SELECT pg_advisory_xact_lock(hashtext('filab:claim:' || name))
-  FROM unnest($1::text[]) WITH ORDINALITY AS t (name, ord) ORDER BY ord`;
 
 /**
  * One destination's claim: $1 destination, $2 now, $3 most to claim, $4 its max_in_flight, $5 worker, $6 lease end.
@@ -20,7 +16,6 @@ const LOCK_DESTINATIONS = `SELECT pg_advisory_xact_lock(hashtext('filab:claim:' 
  * A delivery with an ordering key waits while an earlier one (by seq) of the same destination + key is unfinished,
  * and while any other of them is leased: an earlier seq can become visible after a later one was claimed (two
  * ingest transactions commit in the other order than they drew seq; a manual replay of an older event).
- * Not prepared: a custom plan per call suits its ordering-key subquery best.
  */
 const CLAIM = `WITH room AS (
     SELECT CASE WHEN coalesce((SELECT disabled FROM destination_states WHERE name = $1), false) THEN 0
@@ -38,19 +33,19 @@ const CLAIM = `WITH room AS (
   leased AS (UPDATE deliveries SET lease_owner = $5, lease_expires_at = $6 WHERE id = ANY (ARRAY(SELECT id FROM due)))
   SELECT * FROM due ORDER BY next_attempt_at, seq`;
 
-/** Locks every destination that any of these claims names, once, in one fixed order. */
-export async function lockDestinations(q: Query, requests: ClaimOptions[]): Promise<void> {
-  const names = [...new Set(requests.flatMap((r) => r.destinations.map((d) => d.name)))].sort();
-  if (names.length) await q(LOCK_DESTINATIONS, [names], 'filab_claim_locks');
-}
+/** The destinations these claims name, each once, in the order their claim locks are taken (by name). */
+export const claimDestinations = (requests: ClaimOptions[]): string[] => [...new Set(requests.flatMap((r) => r.destinations.map((d) => d.name)))].sort();
 
-/** One worker's claim, its destinations filled in the order given (the worker rotates it: delivery-rules.ts). */
+/**
+ * One worker's claim, its destinations filled in the order given (the worker rotates it: delivery-rules.ts). The
+ * transaction holds the claim locks of its destinations (claimDestinations, bookkeeping-locks.ts).
+ */
 export async function claimLocked(q: Query, options: ClaimOptions): Promise<ClaimedDelivery[]> {
   const claimed: ClaimedDelivery[] = [];
   for (const destination of options.destinations) {
     const limit = options.limit - claimed.length;
     if (limit <= 0) break;
-    const due = await q(CLAIM, [destination.name, options.now, limit, destination.maxInFlight, options.workerId, options.now + options.leaseMs]);
+    const due = await q(CLAIM, [destination.name, options.now, limit, destination.maxInFlight, options.workerId, options.now + options.leaseMs], 'filab_claim');
     claimed.push(...due.rows.map(toClaimed));
   }
   return claimed;

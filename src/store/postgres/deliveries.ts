@@ -1,17 +1,18 @@
 /**
- * Delivery bookkeeping on PostgreSQL: claims (claim-deliveries.ts) and attempt records (record-attempts.ts), each
- * group-committed, release and requeue. Read-only views live in views.ts, the LISTEN side of subscribeDue in
- * listen.ts.
+ * Delivery bookkeeping on PostgreSQL: attempt records (record-attempts.ts) and claims (claim-deliveries.ts),
+ * group-committed together; release and requeue. Read-only views live in views.ts, the LISTEN side of subscribeDue
+ * in listen.ts.
  */
 import { allOk, makeGroupCommit, type Settled } from '../group-commit.ts';
 import type { AttemptResult, ClaimedDelivery, ClaimOptions, RequeueFilter } from '../types.ts';
-import { claimLocked, lockDestinations } from './claim-deliveries.ts';
+import { KEYED_PLANS, lockForBookkeeping } from './bookkeeping-locks.ts';
+import { claimDestinations, claimLocked } from './claim-deliveries.ts';
 import { toStorageError } from './errors.ts';
 import { DUE_CHANNEL, type Db, type Query } from './pool.ts';
 import { makeWhere } from '../rows.ts';
-import { EVENT_STATUS_OF, LOCK_EVENTS_OF_DELIVERIES, recordAttempts } from './record-attempts.ts';
+import { EVENT_STATUS_OF, recordAttempts } from './record-attempts.ts';
 
-/** Event rows locked before their deliveries' statuses change (see LOCK_EVENTS_OF_DELIVERIES for why). */
+/** Event rows locked before their deliveries' statuses change (see record-attempts.ts for why). */
 const LOCK_EVENTS = 'SELECT id FROM events WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE';
 const RECOMPUTE_EVENT_STATUS = `UPDATE events SET status = (
   SELECT ${EVENT_STATUS_OF('d.status')} FROM deliveries d WHERE d.event_id = events.id) WHERE id = ANY($1::text[])`;
@@ -29,16 +30,16 @@ async function inSavepoint<T>(q: Query, step: () => Promise<T>): Promise<Settled
   }
 }
 
+type Bookkeeping = { kind: 'attempt'; result: AttemptResult } | { kind: 'claim'; options: ClaimOptions };
+
 export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
   /**
-   * The attempts finished in one tick, recorded in one transaction (one commit, one sync): their events locked
-   * (sorted by id), then one statement for all (record-attempts.ts). With `isolate`, or when a delivery appears
-   * twice (recorded as if one after the other: the second finds the lease gone), each attempt is its own statement;
-   * with `isolate` each runs in a savepoint, so one that fails undoes only itself. Without, any failure fails the
-   * whole group (see completeAttempt).
+   * Attempts finished in one tick, recorded in one statement (record-attempts.ts), their events locked first. With
+   * `isolate`, or when a delivery appears twice (recorded as if one after the other: the second finds the lease
+   * gone), each attempt is its own statement; with `isolate` each runs in a savepoint, so one that fails undoes only
+   * itself. Without, any failure fails the whole group.
    */
-  async function completeGroup(q: Query, results: AttemptResult[], isolate: boolean): Promise<Settled<boolean>[]> {
-    await q(LOCK_EVENTS_OF_DELIVERIES, [results.map((r) => r.deliveryId)]);
+  async function recordGroup(q: Query, results: AttemptResult[], isolate: boolean): Promise<Settled<boolean>[]> {
     const distinct = new Set(results.map((r) => r.deliveryId)).size === results.length;
     if (!isolate && distinct) return allOk(await recordAttempts(q, results));
     const settled: Settled<boolean>[] = [];
@@ -49,31 +50,60 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
     return settled;
   }
 
-  /**
-   * Attempts finishing while a group is being recorded form the next group: one in flight per process. A group
-   * is first recorded without savepoints (one statement for all of it); if anything fails, the
-   * group is recorded again with one savepoint per attempt, so that only an attempt at fault fails (a lock wait
-   * that timed out on one delivery row included), as if each had been recorded on its own.
-   */
-  const attempts = makeGroupCommit((results: AttemptResult[]) =>
-    db.tx((q) => completeGroup(q, results, false)).catch(() => db.tx((q) => completeGroup(q, results, true))),
-  );
+  /** Claims made at once (several workers in this process), one after another in a transaction holding their locks. */
+  async function claimGroup(q: Query, requests: ClaimOptions[]): Promise<ClaimedDelivery[][]> {
+    const claimed: ClaimedDelivery[][] = [];
+    for (const options of requests) claimed.push(await claimLocked(q, options));
+    return claimed;
+  }
+
+  const attemptsOnly = (results: AttemptResult[], isolate: boolean) =>
+    db.tx(async (q) => {
+      await lockForBookkeeping(
+        q,
+        results.map((r) => r.deliveryId),
+        [],
+      );
+      return recordGroup(q, results, isolate);
+    }, KEYED_PLANS);
+  const claimsOnly = (requests: ClaimOptions[]) =>
+    db.tx(async (q) => {
+      await lockForBookkeeping(q, [], claimDestinations(requests));
+      return claimGroup(q, requests);
+    }, KEYED_PLANS);
 
   /**
-   * Claims made at once (several workers in this process) run one after another in one transaction: one commit for
-   * all. The advisory locks of all their destinations are taken first, in name order, and held to the commit, so
-   * they still never exceed max_in_flight.
+   * Attempt records and claims made while the previous group was being written form the next group: one
+   * transaction, one commit, records first and claims after them. A worker asks for its next deliveries as it hands
+   * over a finished attempt, so the lease the record gives back is room for the claim in the same transaction
+   * (Store.claimDeliveries sees every attempt completed before it was called). The claims hold their destinations'
+   * advisory locks to the commit, so they never exceed max_in_flight.
+   *
+   * If the transaction fails, the records and the claims run again in a transaction each: the records with one
+   * savepoint per attempt, so that only an attempt at fault fails (a lock wait that timed out on one delivery row
+   * included), as if each had been recorded on its own; the claims as before, failing together.
    */
-  const claims = makeGroupCommit(async (requests: ClaimOptions[]) =>
-    allOk(
-      await db.tx(async (q) => {
-        await lockDestinations(q, requests);
-        const claimed: ClaimedDelivery[][] = [];
-        for (const options of requests) claimed.push(await claimLocked(q, options));
-        return claimed;
-      }),
-    ),
-  );
+  const bookkeeping = makeGroupCommit(async (items: Bookkeeping[]): Promise<Settled<boolean | ClaimedDelivery[]>[]> => {
+    const results = items.flatMap((i) => (i.kind === 'attempt' ? [i.result] : []));
+    const requests = items.flatMap((i) => (i.kind === 'claim' ? [i.options] : []));
+    let recorded: Settled<boolean>[];
+    let claimed: Settled<ClaimedDelivery[]>[];
+    try {
+      [recorded, claimed] = await db.tx(async (q) => {
+        await lockForBookkeeping(
+          q,
+          results.map((r) => r.deliveryId),
+          claimDestinations(requests),
+        );
+        const r = results.length ? await recordGroup(q, results, false) : [];
+        return [r, allOk(await claimGroup(q, requests))] as const;
+      }, KEYED_PLANS);
+    } catch {
+      recorded = results.length ? await attemptsOnly(results, true) : [];
+      claimed = requests.length ? await claimsOnly(requests).then(allOk, (error: unknown) => requests.map(() => ({ ok: false as const, error }))) : [];
+    }
+    return items.map((i) => (i.kind === 'attempt' ? recorded.shift()! : claimed.shift()!));
+  });
 
   async function requeue(q: Query, filter: RequeueFilter): Promise<number> {
     const where = makeWhere();
@@ -121,8 +151,8 @@ export function makePostgresDeliveries(db: Db, notifyLocal: () => void) {
     });
 
   return {
-    claimDeliveries: claims.submit,
-    completeAttempt: attempts.submit,
+    claimDeliveries: (options: ClaimOptions) => bookkeeping.submit({ kind: 'claim', options }) as Promise<ClaimedDelivery[]>,
+    completeAttempt: (result: AttemptResult) => bookkeeping.submit({ kind: 'attempt', result }) as Promise<boolean>,
     releaseLeases: (workerId: string) =>
       thenWake(
         db.tx(async (q) => {

@@ -9,16 +9,6 @@ import { lastErrorOf } from '../delivery-rules.ts';
 import type { AttemptResult } from '../types.ts';
 import type { Query } from './pool.ts';
 
-/**
- * Locks the event rows of these deliveries (sorted by id) for the rest of the transaction. Every transaction that
- * changes a delivery's status locks its event row first and recomputes the status after: its recompute then starts
- * after any other changer of the same event committed, so it reads their changes. (Without the lock, two workers
- * finishing an event's two deliveries at once each counted the other's as unfinished under READ COMMITTED, and the
- * event kept 'received' for good.)
- */
-export const LOCK_EVENTS_OF_DELIVERIES = `SELECT id FROM events WHERE id IN (SELECT event_id FROM deliveries WHERE id = ANY($1::text[]))
-  ORDER BY id FOR NO KEY UPDATE`;
-
 /** Event status from its deliveries' statuses: any dead > any failed > all delivered > received (also with none). */
 export const EVENT_STATUS_OF = (status: string) => `CASE WHEN count(*) FILTER (WHERE ${status} = 'dead') > 0 THEN 'dead'
   WHEN count(*) FILTER (WHERE ${status} = 'failed') > 0 THEN 'failed'
@@ -40,8 +30,11 @@ export const EVENT_STATUS_OF = (status: string) => `CASE WHEN count(*) FILTER (W
  * The streak: one destination's recorded outcomes applied as one by one: a success resets it to the failures
  * after it, failures alone add to it. Event statuses are computed from the deliveries as this statement leaves
  * them: its own new statuses over the rows it read (a statement does not see its own updates).
- * Locks: deliveries (sorted by id) here, then destination_states rows (sorted by name); event rows were locked
- * before (LOCK_EVENTS_OF_DELIVERIES), so recording groups of several processes cannot deadlock.
+ * Its event rows were locked before, in the transaction's first statement (bookkeeping-locks.ts): the recompute
+ * then reads every change committed by other changers of those events. (Without the lock, two workers finishing an
+ * event's two deliveries at once each counted the other's as unfinished under READ COMMITTED, and the event kept
+ * 'received' for good.) Locks: deliveries (sorted by id) here, then
+ * destination_states rows (sorted by name), the order every bookkeeping transaction keeps.
  */
 const RECORD_ATTEMPTS = `WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::int[], $7::text[], $8::text[],
@@ -51,7 +44,6 @@ const RECORD_ATTEMPTS = `WITH input AS (
   held AS (
     SELECT d.id, d.event_id, d.destination, d.attempt_count AS held_count, d.manual AS held_manual, i.*
     FROM deliveries d JOIN input i ON d.id = i.delivery_id AND d.lease_owner = i.worker_id
-    WHERE d.id = ANY ($1::text[]) -- by the primary key's index, whatever the estimate of the join
     ORDER BY d.id FOR UPDATE OF d),
   recorded AS (
     INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_snippet, manual)
@@ -116,7 +108,7 @@ function recordParameters(results: AttemptResult[]): unknown[][] {
  * events. Returns, per attempt, whether it was recorded (false: the lease had moved on, nothing was written).
  */
 export async function recordAttempts(q: Query, results: AttemptResult[]): Promise<boolean[]> {
-  const recorded = await q<{ id: string }>(RECORD_ATTEMPTS, recordParameters(results));
+  const recorded = await q<{ id: string }>(RECORD_ATTEMPTS, recordParameters(results), 'filab_record_attempts');
   const ids = new Set(recorded.rows.map((r) => r.id));
   return results.map((r) => ids.has(r.deliveryId));
 }
