@@ -291,7 +291,11 @@ export interface Store {
    * Workers still poll slowly as a fallback. Returns an unsubscribe function.
    */
   subscribeDue(listener: () => void): () => void;
-  /** Claim due deliveries (pending/failed with nextAttemptAt <= now and no live lease), leasing them. */
+  /**
+   * Claim due deliveries (pending/failed with nextAttemptAt <= now and no live lease), leasing them. A claim sees
+   * every attempt whose completeAttempt was called before it (and recorded): its lease given back is room for this
+   * claim, so a worker claims as it hands over a finished attempt, without waiting for the record.
+   */
   claimDeliveries(options: ClaimOptions): Promise<ClaimedDelivery[]>;
   /**
    * Record an attempt and apply its outcome atomically, only if workerId still holds the lease

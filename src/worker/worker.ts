@@ -1,6 +1,7 @@
 /**
  * The delivery worker: claim due deliveries with a lease, run each attempt, record it and its outcome.
- * Wakes on store.subscribeDue and after every finished attempt, and polls slowly as a fallback.
+ * Wakes on store.subscribeDue and as each finished attempt is handed over to be recorded (the store records it
+ * before the claim that follows), and polls slowly as a fallback.
  * stop(): stop claiming, let in-flight attempts finish within the grace period, abort the rest and release
  * their leases so another worker takes them at once instead of waiting for the leases to expire.
  */
@@ -53,7 +54,13 @@ export function makeWorker(deps: WorkerDeps): Worker {
   // The lease must outlive the slowest attempt, or a second worker would start the same delivery meanwhile.
   const leaseMs = Math.max(tuning.leaseMs, ...deliverable.map((d) => d.timeoutMs + 1_000));
 
-  const running = new Map<string, Promise<void>>();
+  // Attempts in flight, until recorded. Not keyed by delivery: a retry due at once can be claimed again by the claim
+  // that shares its record's transaction, before this attempt's promise has settled.
+  const running = new Set<Promise<void>>();
+  /** Of those, attempts handed over to be recorded: their slots are free (the store records before it claims). */
+  let recording = 0;
+  /** This worker's attempts in flight per destination, until handed over: a floor under the destination's leases. */
+  const runningTo = new Map<string, number>();
   const abort = new AbortController();
   let started = false;
   let stopping = false;
@@ -64,22 +71,38 @@ export function makeWorker(deps: WorkerDeps): Worker {
   let unsubscribe = () => {};
 
   async function claimOnce(): Promise<number> {
-    const room = tuning.concurrency - running.size;
-    if (stopping || room <= 0 || claimTargets.length === 0) return 0;
+    const room = tuning.concurrency - (running.size - recording);
+    // A destination whose max_in_flight this worker's own attempts fill has no room whatever other workers hold:
+    // asking the store would only cost a transaction (wake-ups come with every ingest commit).
+    const targets = claimTargets.filter((d) => (runningTo.get(d.name) ?? 0) < d.maxInFlight);
+    if (stopping || room <= 0 || targets.length === 0) return 0;
     let claimed: ClaimedDelivery[];
     try {
       // The store fills destinations in this order: start at the next one each time, so none takes every slot.
-      claimed = await store.claimDeliveries({ now: clock.now(), workerId: id, leaseMs, limit: room, destinations: rotated(claimTargets, claimTurn++) });
+      claimed = await store.claimDeliveries({ now: clock.now(), workerId: id, leaseMs, limit: room, destinations: rotated(targets, claimTurn++) });
     } catch (err) {
       log.error({ err, workerId: id }, 'claiming deliveries failed; will retry at the next poll');
       return 0;
     }
     for (const delivery of claimed) {
-      const attempt = deliver(delivery).finally(() => {
-        running.delete(delivery.id);
+      const to = delivery.destination;
+      runningTo.set(to, (runningTo.get(to) ?? 0) + 1);
+      let handedOver = false;
+      // Its slot frees once the attempt is handed over to be recorded (or abandoned): claim again at once, so the
+      // claim shares the record's transaction where the store can (PostgreSQL) and sees its lease given back.
+      const handOver = () => {
+        if (handedOver) return;
+        handedOver = true;
+        runningTo.set(to, runningTo.get(to)! - 1);
+        recording++;
         pump();
+      };
+      const attempt: Promise<void> = deliver(delivery, handOver).finally(() => {
+        handOver();
+        recording--;
+        running.delete(attempt);
       });
-      running.set(delivery.id, attempt);
+      running.add(attempt);
     }
     return claimed.length;
   }
@@ -108,9 +131,9 @@ export function makeWorker(deps: WorkerDeps): Worker {
   }
 
   /** Never rejects: runAttempt turns every failure into a failed attempt, and a failure to record it is logged. */
-  async function deliver(claimed: ClaimedDelivery): Promise<void> {
+  async function deliver(claimed: ClaimedDelivery, handOver: () => void): Promise<void> {
     try {
-      await attemptAndRecord(claimed);
+      await attemptAndRecord(claimed, handOver);
     } catch (err) {
       // Not recorded: the lease expires and the delivery is attempted again (at-least-once).
       log.error(
@@ -120,7 +143,7 @@ export function makeWorker(deps: WorkerDeps): Worker {
     }
   }
 
-  async function attemptAndRecord(claimed: ClaimedDelivery): Promise<void> {
+  async function attemptAndRecord(claimed: ClaimedDelivery, handOver: () => void): Promise<void> {
     const destination = byName.get(claimed.destination);
     if (!destination) throw new Error(`claimed a delivery for unknown destination ${claimed.destination}`);
     const report = await runAttempt({ clock, handlers, allowPrivateDestinations: tuning.allowPrivateDestinations }, destination, claimed, abort.signal);
@@ -134,7 +157,7 @@ export function makeWorker(deps: WorkerDeps): Worker {
       now,
       random,
     });
-    const kept = await store.completeAttempt({
+    const recorded = store.completeAttempt({
       deliveryId: claimed.id,
       workerId: id,
       attemptId: newId('atmpt', report.startedAt),
@@ -145,6 +168,8 @@ export function makeWorker(deps: WorkerDeps): Worker {
       responseSnippet: report.responseSnippet,
       outcome,
     });
+    handOver();
+    const kept = await recorded;
     if (kept) deps.onAttempt?.({ destination: destination.name, outcome: outcome.kind, durationMs: report.durationMs });
     if (!kept) log.warn({ deliveryId: claimed.id, workerId: id }, 'lease lost before the attempt was recorded; another worker owns the delivery');
     const level = report.ok ? 'debug' : 'info';

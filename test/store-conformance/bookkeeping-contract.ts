@@ -45,6 +45,25 @@ export function bookkeepingContract(open: OpenStore): void {
       expect((await store.listDestinationStates())[0]).toMatchObject({ name: 'dest', failureStreak: 5 });
     });
 
+    it('a claim sees the attempts completed before it was called: their leases are room, in the same tick', async () => {
+      const store = await open();
+      const events = Array.from({ length: 6 }, () => newEvent({ destinations: ['dest'] }));
+      await store.insertEvents(events);
+      const limits = { destinations: [{ name: 'dest', maxInFlight: 2 }] };
+      const first = await store.claimDeliveries(claimOptions(limits));
+      expect(first.map((d) => d.eventId)).toEqual([events[0]!.id, events[1]!.id]);
+      // A worker hands over both finished attempts and claims at once, without waiting for the records.
+      const recorded = first.map((d, i) => store.completeAttempt(attempt(d.id, i === 0 ? { kind: 'delivered' } : { kind: 'retry', nextAttemptAt: 1_000_000 })));
+      const next = store.claimDeliveries(claimOptions({ ...limits, limit: 10 }));
+      expect(await Promise.all(recorded)).toEqual([true, true]);
+      // The retry is due at once and oldest: it comes back first, with the next event; max_in_flight still holds.
+      expect((await next).map((d) => [d.eventId, d.attemptNumber])).toEqual([
+        [events[1]!.id, 2],
+        [events[2]!.id, 1],
+      ]);
+      expect(await store.claimDeliveries(claimOptions({ ...limits, workerId: 'worker-b' }))).toEqual([]);
+    });
+
     it('inserts, claims, attempt records and a requeue made in the same tick all land; an attempt that cannot be recorded fails alone', async () => {
       const store = await open();
       const leased = Array.from({ length: 3 }, () => newEvent({ destinations: ['dest'] }));

@@ -10,8 +10,11 @@ export type Query = <R extends Row = Row>(sql: string, params?: unknown[], name?
 export interface Db {
   /** One statement on any pooled connection. */
   query: Query;
-  /** BEGIN, fn, COMMIT on one connection; ROLLBACK on failure. Retryable failures become StorageUnavailableError. */
-  tx<T>(fn: (query: Query) => Promise<T>): Promise<T>;
+  /**
+   * BEGIN, fn, COMMIT on one connection; ROLLBACK on failure. Retryable failures become StorageUnavailableError.
+   * `settings` (SET LOCAL statements) are sent with the BEGIN, in the same round trip.
+   */
+  tx<T>(fn: (query: Query) => Promise<T>, settings?: string): Promise<T>;
   end(): Promise<void>;
 }
 
@@ -64,11 +67,11 @@ export function makeDb(url: string, poolSize: number, onError: (err: Error) => v
     }
   };
 
-  async function tx<T>(fn: (query: Query) => Promise<T>): Promise<T> {
+  async function tx<T>(fn: (query: Query) => Promise<T>, settings?: string): Promise<T> {
     const client = await connect();
     const run: Query = (sql, params, name) => client.query(name ? { name, text: sql, values: params } : { text: sql, values: params });
     try {
-      await client.query('BEGIN');
+      await client.query(settings ? `BEGIN; ${settings}` : 'BEGIN');
       const result = await fn(run);
       await client.query('COMMIT');
       client.release();
