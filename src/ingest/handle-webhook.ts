@@ -9,7 +9,6 @@ import { ApiError, type ErrorCode } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
 import { sha256Hex } from '../providers/crypto.ts';
-import { hashHex } from '../digest.ts';
 import type { SignedRequest } from '../providers/types.ts';
 import type { NewEvent } from '../store/types.ts';
 import type { CommitQueue } from './commit-queue.ts';
@@ -66,7 +65,8 @@ export async function handleWebhook(deps: IngestDeps, source: SourceConfig, req:
       headers,
       payloadSha256,
       secretLabel: verdict.secretLabel,
-      contentDigest: e.contentDigest ?? fallbackContentDigest(e.key, e.type, payloadSha256),
+      // None from a scheme whose key is signed (Stripe): it would add nothing to the key (docs/providers.md).
+      contentDigest: e.contentDigest ?? null,
       deliveries: deps.router.route(source.name, e.type, payload, now),
     };
   });
@@ -92,21 +92,6 @@ function reject(log: Log, source: SourceConfig, code: ErrorCode, detail?: string
   // The seed's source keeps the seed's exact texts; others may say more.
   throw new ApiError(code, source.fromEnvironment ? undefined : detail);
 }
-
-/**
- * For a provider that gives no content digest: SHA-256 over field("filab.fallback.v1") field(key) field(type)
- * field(payload sha256), field(v) = `<UTF-8 byte length>:<v>`. It includes the key, so it never merges two events
- * the key dedupe keeps apart (and adds no replay protection of its own).
- */
-export function fallbackContentDigest(key: string, type: string, payloadSha256: string): string {
-  return hashHex('sha256', FALLBACK_TAG + field(key) + field(type) + field(payloadSha256));
-}
-
-function field(v: string): string {
-  return `${Buffer.byteLength(v, 'utf8')}:${v}`;
-}
-
-const FALLBACK_TAG = field('filab.fallback.v1');
 
 function storedHeaders(headers: SignedRequest['headers']): Record<string, string> {
   const kept: Record<string, string> = {};

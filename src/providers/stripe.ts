@@ -4,7 +4,7 @@
  * Event key: body `id`; type: body `type`. Timestamp must be within +/- tolerance.
  * No contentDigest: the key is the signed body `id`, so a request whose signed content is the same has the same
  * key and is a replay by key alone (Stripe's own retries are re-signed with a new `t` and share the id too).
- * Ingest's fallback digest (key, type, payload) is enough, and costs no second pass over the body.
+ * A digest would add nothing to the key; without one the insert also skips the digest's unique index.
  */
 import { findMatchingSecret, parseUnixSeconds, textEqual, withinTolerance } from './crypto.ts';
 import { hmacHex } from '../digest.ts';
