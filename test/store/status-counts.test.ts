@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { readMigrations } from '../../src/store/migrations.ts';
 import { makeSqliteStore } from '../../src/store/sqlite/index.ts';
 import type { AttemptOutcome } from '../../src/store/types.ts';
 import { makeTempDir } from '../helpers/inbox.ts';
@@ -73,4 +74,45 @@ it('counts by status stay equal to a recount through every kind of status change
   } finally {
     await store.close();
   }
+});
+
+it('a database made before the counts moved out of triggers keeps its counts, and its key search finds its events', async () => {
+  const path = join(dir, 'upgraded.db');
+  // The schema as version 006 left it, with rows counted by its triggers.
+  const old = new Database(path);
+  old.pragma('journal_mode = WAL');
+  old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  for (const m of readMigrations(new URL('../../src/store/sqlite/migrations/', import.meta.url)).filter((m) => m.version <= 6)) {
+    old.exec(m.sql);
+    old.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(m.version, m.name);
+  }
+  const insertEvent = old.prepare(
+    "INSERT INTO events (id, source, event_key, event_type, received_at, payload, headers, payload_sha256) VALUES (?, ?, ?, 'charge.succeeded', ?, x'7b7d', '{}', 'sha')",
+  );
+  const insertDelivery = old.prepare(
+    "INSERT INTO deliveries (id, event_id, destination, status, next_attempt_at, created_at, updated_at) VALUES (?, ?, 'a', 'pending', 1000000, 1000000, 1000000)",
+  );
+  for (let i = 0; i < 5; i++) {
+    insertEvent.run(`msg_old_${i}`, i % 2 ? 'github' : 'stripe', `evt_old_${i}`, 1_000_000 + i);
+    insertDelivery.run(`dlv_old_${i}`, `msg_old_${i}`);
+  }
+  old.close();
+
+  const store = makeSqliteStore(path);
+  try {
+    expect((await store.listEvents({ limit: 10, keyPrefix: 'evt_old_' })).items).toHaveLength(5);
+    await store.insertEvents([newEvent({ eventKey: 'evt_old_new', receivedAt: 1_000_010, destinations: ['a'] })]);
+    const claimed = await store.claimDeliveries(claimOptions({ limit: 100, destinations: [{ name: 'a', maxInFlight: 100 }] }));
+    expect(claimed).toHaveLength(6);
+    await Promise.all(claimed.map((d, i) => store.completeAttempt(attempt(d.id, i % 2 ? { kind: 'delivered' } : { kind: 'dead' }))));
+    expect((await store.listEvents({ limit: 10, keyPrefix: 'evt_old_' })).items).toHaveLength(6);
+  } finally {
+    await store.close();
+  }
+  const { kept, recounted } = keptAndRecounted(path);
+  expect(kept).toEqual(recounted);
+  expect(recounted.events).toEqual([
+    { status: 'dead', n: 3 },
+    { status: 'delivered', n: 3 },
+  ]);
 });
